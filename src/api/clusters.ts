@@ -1,0 +1,241 @@
+// Clusters: CreateCluster, DescribeClusters, ListClusters, UpdateCluster, UpdateClusterSettings,
+// DeleteCluster, PutClusterCapacityProviders.
+import type {
+  Cluster,
+  CreateClusterRequest,
+  CreateClusterResponse,
+  DeleteClusterRequest,
+  DeleteClusterResponse,
+  DescribeClustersRequest,
+  DescribeClustersResponse,
+  Failure,
+  KeyValuePair,
+  ListClustersRequest,
+  ListClustersResponse,
+  PutClusterCapacityProvidersRequest,
+  PutClusterCapacityProvidersResponse,
+  UpdateClusterRequest,
+  UpdateClusterResponse,
+  UpdateClusterSettingsRequest,
+  UpdateClusterSettingsResponse,
+} from "@aws-sdk/client-ecs";
+import { arns } from "../domain/arn";
+import { clusterTaskCounts } from "../domain/counts";
+import type { ClusterRecord } from "../domain/records";
+import { tagProblem } from "../domain/tags";
+import {
+  ClusterContainsContainerInstancesException,
+  ClusterContainsServicesException,
+  ClusterContainsTasksException,
+  InvalidParameterException,
+} from "../protocol/errors";
+import type { Wire } from "../protocol/wire";
+import type { Tx } from "../store/store";
+import type { Handler, RequestContext } from "./context";
+import { activeCluster, clusterArnOf, DEFAULT_CLUSTER, inScope } from "./resolve";
+import { listPage } from "./paging";
+import { capacityProviderStrategyProblem } from "../domain/placement";
+import { nameOf } from "../domain/arn";
+
+const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+
+/** The cluster with its counts derived from the services, tasks and instances in it. */
+async function withCounts(tx: Tx, ctx: RequestContext, record: ClusterRecord): Promise<Wire<Cluster>> {
+  const clusterArn = record.cluster.clusterArn ?? "";
+  const services = await tx.list("service", { scope: ctx.scope, parent: clusterArn });
+  const standaloneTasks = await tx.list("task", { scope: ctx.scope, parent: clusterArn, name: "" });
+  const counts = clusterTaskCounts(
+    services.map((s) => s.service),
+    standaloneTasks.map((t) => t.task),
+  );
+  const registeredContainerInstancesCount = await tx.count("containerInstance", { scope: ctx.scope, parent: clusterArn });
+  return {
+    ...record.cluster,
+    activeServicesCount: services.filter((s) => s.service.status === "ACTIVE").length,
+    runningTasksCount: counts.running,
+    pendingTasksCount: counts.pending,
+    registeredContainerInstancesCount,
+  };
+}
+
+function settingsProblem(settings: readonly { name?: string; value?: string }[] | undefined): string | undefined {
+  for (const s of settings ?? []) {
+    if (s.name === "containerInsights" && !["enabled", "disabled", "enhanced"].includes(s.value ?? "")) {
+      return "Invalid value for containerInsights setting. Valid values are: enabled, disabled, enhanced.";
+    }
+  }
+  return undefined;
+}
+
+function mergeSettings<T extends { name?: string }>(existing: readonly T[] | undefined, changes: readonly T[]): T[] {
+  const byName = new Map((existing ?? []).map((s) => [s.name, s] as const));
+  for (const s of changes) byName.set(s.name, s);
+  return [...byName.values()];
+}
+
+const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = async (input, ctx) => {
+  const name = input.clusterName ?? DEFAULT_CLUSTER;
+  if (!CLUSTER_NAME.test(name)) {
+    throw new InvalidParameterException("Cluster name can have up to 255 characters: letters (upper and lower case), numbers, underscores and hyphens.");
+  }
+  const tagError = tagProblem(input.tags ?? []);
+  if (tagError) throw new InvalidParameterException(tagError);
+  if ((input.tags ?? []).length > 50) throw new InvalidParameterException("A resource can have at most 50 tags.");
+  const settingsError = settingsProblem(input.settings);
+  if (settingsError) throw new InvalidParameterException(settingsError);
+  const strategyError = capacityProviderStrategyProblem(input.defaultCapacityProviderStrategy ?? []);
+  if (strategyError) throw new InvalidParameterException(strategyError);
+  for (const item of input.defaultCapacityProviderStrategy ?? []) {
+    if (!(input.capacityProviders ?? []).includes(item.capacityProvider ?? "")) {
+      throw new InvalidParameterException(`The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`);
+    }
+  }
+  return ctx.store.transaction(async (tx) => {
+    const arn = arns.cluster(ctx, name);
+    const existing = await tx.get("cluster", arn);
+    if (existing && existing.cluster.status === "ACTIVE") return { cluster: await withCounts(tx, ctx, existing) };
+    const cluster: Wire<Cluster> = {
+      clusterArn: arn,
+      clusterName: name,
+      status: "ACTIVE",
+      registeredContainerInstancesCount: 0,
+      runningTasksCount: 0,
+      pendingTasksCount: 0,
+      activeServicesCount: 0,
+      statistics: [],
+      tags: input.tags ?? [],
+      settings: mergeSettings([{ name: "containerInsights", value: "disabled" }], input.settings ?? []),
+      capacityProviders: input.capacityProviders ?? [],
+      defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+      ...(input.configuration ? { configuration: input.configuration } : {}),
+      ...(input.serviceConnectDefaults?.namespace ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } } : {}),
+    };
+    await tx.put("cluster", { cluster });
+    return { cluster };
+  });
+};
+
+function statistics(cluster: Wire<Cluster>): KeyValuePair[] {
+  return [
+    { name: "runningTasksCount", value: String(cluster.runningTasksCount ?? 0) },
+    { name: "pendingTasksCount", value: String(cluster.pendingTasksCount ?? 0) },
+    { name: "activeServicesCount", value: String(cluster.activeServicesCount ?? 0) },
+  ];
+}
+
+/** The cluster as DescribeClusters shows it for the requested `include` fields. */
+function presented(cluster: Wire<Cluster>, include: readonly string[]): Wire<Cluster> {
+  const { tags, settings, statistics: _stats, configuration, attachments, ...rest } = cluster;
+  return {
+    ...rest,
+    statistics: include.includes("STATISTICS") ? statistics(cluster) : [],
+    tags: include.includes("TAGS") ? tags ?? [] : [],
+    ...(include.includes("SETTINGS") ? { settings } : {}),
+    ...(include.includes("CONFIGURATIONS") && configuration ? { configuration } : {}),
+    ...(include.includes("ATTACHMENTS") ? { attachments: attachments ?? [] } : {}),
+  };
+}
+
+const describeClusters: Handler<DescribeClustersRequest, DescribeClustersResponse> = async (input, ctx) =>
+  ctx.store.transaction(async (tx) => {
+    const clusters: Wire<Cluster>[] = [];
+    const failures: Failure[] = [];
+    for (const requested of input.clusters?.length ? input.clusters : [DEFAULT_CLUSTER]) {
+      const arn = clusterArnOf(ctx, requested);
+      const record = inScope(arn, ctx) ? await tx.get("cluster", arn) : undefined;
+      if (!record) failures.push({ arn, reason: "MISSING" });
+      else clusters.push(presented(await withCounts(tx, ctx, record), input.include ?? []));
+    }
+    return { clusters, failures };
+  });
+
+const listClusters: Handler<ListClustersRequest, ListClustersResponse> = async (input, ctx) =>
+  ctx.store.transaction(async (tx) => {
+    const page = await listPage(input, (afterArn, limit) => tx.list("cluster", { scope: ctx.scope, parent: "", afterArn, limit }), (r) => r.cluster.clusterArn ?? "", (r) => r.cluster.status === "ACTIVE");
+    return { clusterArns: page.items.map((r) => r.cluster.clusterArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  });
+
+const updateCluster: Handler<UpdateClusterRequest, UpdateClusterResponse> = async (input, ctx) => {
+  const settingsError = settingsProblem(input.settings);
+  if (settingsError) throw new InvalidParameterException(settingsError);
+  return ctx.store.transaction(async (tx) => {
+    const record = await activeCluster(tx, ctx, input.cluster);
+    const cluster: Wire<Cluster> = {
+      ...record.cluster,
+      ...(input.settings ? { settings: mergeSettings(record.cluster.settings, input.settings) } : {}),
+      ...(input.configuration ? { configuration: input.configuration } : {}),
+      ...(input.serviceConnectDefaults?.namespace ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } } : {}),
+    };
+    await tx.put("cluster", { cluster });
+    return { cluster: await withCounts(tx, ctx, { cluster }) };
+  });
+};
+
+const updateClusterSettings: Handler<UpdateClusterSettingsRequest, UpdateClusterSettingsResponse> = async (input, ctx) => {
+  const settingsError = settingsProblem(input.settings);
+  if (settingsError) throw new InvalidParameterException(settingsError);
+  return ctx.store.transaction(async (tx) => {
+    const record = await activeCluster(tx, ctx, input.cluster);
+    const cluster: Wire<Cluster> = { ...record.cluster, settings: mergeSettings(record.cluster.settings, input.settings ?? []) };
+    await tx.put("cluster", { cluster });
+    return { cluster: await withCounts(tx, ctx, { cluster }) };
+  });
+};
+
+const putClusterCapacityProviders: Handler<PutClusterCapacityProvidersRequest, PutClusterCapacityProvidersResponse> = async (input, ctx) => {
+  const providers = input.capacityProviders ?? [];
+  const strategy = input.defaultCapacityProviderStrategy ?? [];
+  const strategyError = capacityProviderStrategyProblem(strategy);
+  if (strategyError) throw new InvalidParameterException(strategyError);
+  return ctx.store.transaction(async (tx) => {
+    const record = await activeCluster(tx, ctx, input.cluster);
+    for (const provider of providers) {
+      if (provider === "FARGATE" || provider === "FARGATE_SPOT") continue;
+      const found = await tx.get("capacityProvider", arns.capacityProvider(ctx, nameOf(provider)));
+      if (!found || found.capacityProvider.status !== "ACTIVE") {
+        throw new InvalidParameterException(`The specified capacity provider '${provider}' does not exist. Specify a valid capacity provider and try again.`);
+      }
+    }
+    for (const item of strategy) {
+      if (!providers.includes(item.capacityProvider ?? "")) {
+        throw new InvalidParameterException("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
+      }
+    }
+    const cluster: Wire<Cluster> = { ...record.cluster, capacityProviders: providers, defaultCapacityProviderStrategy: strategy };
+    await tx.put("cluster", { cluster });
+    return { cluster: await withCounts(tx, ctx, { cluster }) };
+  });
+};
+
+const deleteCluster: Handler<DeleteClusterRequest, DeleteClusterResponse> = async (input, ctx) =>
+  ctx.store.transaction(async (tx) => {
+    const record = await activeCluster(tx, ctx, input.cluster);
+    const counted = await withCounts(tx, ctx, record);
+    if ((counted.activeServicesCount ?? 0) > 0 || (await hasDrainingServices(tx, ctx, record))) {
+      throw new ClusterContainsServicesException("The Cluster cannot be deleted while Services are active.");
+    }
+    if ((counted.runningTasksCount ?? 0) + (counted.pendingTasksCount ?? 0) > 0) {
+      throw new ClusterContainsTasksException("The Cluster cannot be deleted while Tasks are active.");
+    }
+    if ((counted.registeredContainerInstancesCount ?? 0) > 0) {
+      throw new ClusterContainsContainerInstancesException("The Cluster cannot be deleted while Container Instances are active or draining.");
+    }
+    const cluster: Wire<Cluster> = { ...counted, status: "INACTIVE" };
+    await tx.put("cluster", { cluster });
+    return { cluster };
+  });
+
+async function hasDrainingServices(tx: Tx, ctx: RequestContext, record: ClusterRecord): Promise<boolean> {
+  const services = await tx.list("service", { scope: ctx.scope, parent: record.cluster.clusterArn ?? "" });
+  return services.some((s) => s.service.status === "DRAINING");
+}
+
+export const clusterHandlers = {
+  CreateCluster: createCluster,
+  DescribeClusters: describeClusters,
+  ListClusters: listClusters,
+  UpdateCluster: updateCluster,
+  UpdateClusterSettings: updateClusterSettings,
+  PutClusterCapacityProviders: putClusterCapacityProviders,
+  DeleteCluster: deleteCluster,
+};

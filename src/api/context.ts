@@ -1,0 +1,30 @@
+// What every operation handler receives besides its input.
+import type { Clock } from "../scheduler/clock";
+import type { Store } from "../store/store";
+import type { Scope } from "../domain/arn";
+import type { Wire } from "../protocol/wire";
+
+export interface IdSource {
+  /** 32 hex characters, as ECS task and container instance ids. */
+  hex32(): string;
+  /** 19 decimal digits, as in task set ids "ecs-svc/<digits>". */
+  digits19(): string;
+  uuid(): string;
+}
+
+export interface RequestContext extends Scope {
+  /** "<account>/<region>" */
+  readonly scope: string;
+  /** The caller's principal ARN (for messages and auth). */
+  readonly principal: string;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  /** Tells the scheduler that desired state changed (a hint; the loop also polls). */
+  readonly wakeScheduler: () => void;
+}
+
+export type Handler<I, O> = (input: Wire<I>, ctx: RequestContext) => Promise<Wire<O>>;
+
+/** A handler as the dispatcher sees it: input already decoded against the model. */
+export type AnyHandler = (input: never, ctx: RequestContext) => Promise<unknown>;

@@ -1,0 +1,11 @@
+// The one table that maps ECS operation names to their handlers.
+import type { AnyHandler } from "./context";
+import { clusterHandlers } from "./clusters";
+import { tagHandlers } from "./tags";
+import { taskDefinitionHandlers } from "./taskDefinitions";
+
+export const handlers: Readonly<Record<string, AnyHandler>> = {
+  ...clusterHandlers,
+  ...taskDefinitionHandlers,
+  ...tagHandlers,
+};

@@ -1,0 +1,127 @@
+// Configuration: every flag has a matching ECSLITE_* environment variable; flags win.
+import { DEFAULT_ACCOUNT } from "./protocol/identity";
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+export type AuthMode = "off" | "sigv4" | "iam";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Directory of the SQLite store; ignored with inMemory. */
+  dataDir: string;
+  inMemory: boolean;
+  logLevel: LogLevel;
+  defaultAccount: string;
+  /** access key id -> account id */
+  accounts: Map<string, string>;
+  auth: AuthMode;
+  credentialsFile?: string;
+  /** "real", or "virtual": time moves only through POST /_ecslite/clock. */
+  clock: "real" | "virtual";
+  /** Milliseconds for each task lifecycle step; 0 everywhere is the zero-delay mode. */
+  stepMs: number;
+  /** How long STOPPED tasks stay describable (ms). */
+  stoppedTaskRetentionMs: number;
+  /** How often the scheduler polls the store when nothing woke it (ms). */
+  schedulerIntervalMs: number;
+  /** Start the scheduler with the server (false only for tests of the API alone). */
+  scheduler: boolean;
+}
+
+interface Option {
+  flag: string;
+  env: string;
+  arg?: string;
+  help: string;
+  apply(config: Config, value: string): void;
+}
+
+function positiveInteger(name: string, value: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got '${value}')`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${allowed.join(", ")} (got '${value}')`);
+  return value as T;
+}
+
+/** "AKIDEXAMPLE=111122223333,OTHERKEY=444455556666" */
+function parseAccounts(value: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [key, account] = pair.split("=");
+    if (!key || !account || !/^\d{12}$/.test(account)) throw new Error(`--accounts entries look like ACCESS_KEY=123456789012 (got '${pair}')`);
+    map.set(key, account);
+  }
+  return map;
+}
+
+export const OPTIONS: readonly Option[] = [
+  { flag: "--port", env: "ECSLITE_PORT", arg: "N", help: "port to listen on (default 4566; 0 picks a free one)", apply: (c, v) => (c.port = positiveInteger("--port", v)) },
+  { flag: "--host", env: "ECSLITE_HOST", arg: "ADDR", help: "address to bind (default 127.0.0.1)", apply: (c, v) => (c.host = v) },
+  { flag: "--data-dir", env: "ECSLITE_DATA_DIR", arg: "DIR", help: "directory of the SQLite store (default ./.ecslite)", apply: (c, v) => (c.dataDir = v) },
+  { flag: "--in-memory", env: "ECSLITE_IN_MEMORY", help: "keep state in memory only (SQLite :memory:)", apply: (c, v) => (c.inMemory = v !== "false" && v !== "0") },
+  { flag: "--log-level", env: "ECSLITE_LOG_LEVEL", arg: "LEVEL", help: "error, warn, info (default) or debug", apply: (c, v) => (c.logLevel = oneOf("--log-level", v, ["error", "warn", "info", "debug"] as const)) },
+  { flag: "--default-account", env: "ECSLITE_DEFAULT_ACCOUNT", arg: "ID", help: `account of unmapped access keys (default ${DEFAULT_ACCOUNT}); a 12-digit access key is its own account`, apply: (c, v) => {
+      if (!/^\d{12}$/.test(v)) throw new Error("--default-account must be 12 digits");
+      c.defaultAccount = v;
+    } },
+  { flag: "--accounts", env: "ECSLITE_ACCOUNTS", arg: "KEY=ID,...", help: "map access key ids to account ids", apply: (c, v) => (c.accounts = parseAccounts(v)) },
+  { flag: "--auth", env: "ECSLITE_AUTH", arg: "MODE", help: "off (default: any credentials), sigv4 (verify signatures) or iam (signatures and IAM policies)", apply: (c, v) => (c.auth = oneOf("--auth", v, ["off", "sigv4", "iam"] as const)) },
+  { flag: "--credentials", env: "ECSLITE_CREDENTIALS", arg: "FILE", help: "JSON or YAML file of access keys, secrets, accounts and policies (for --auth sigv4|iam)", apply: (c, v) => (c.credentialsFile = v) },
+  { flag: "--clock", env: "ECSLITE_CLOCK", arg: "KIND", help: "real (default) or virtual (time moves only through POST /_ecslite/clock)", apply: (c, v) => (c.clock = oneOf("--clock", v, ["real", "virtual"] as const)) },
+  { flag: "--task-step-ms", env: "ECSLITE_TASK_STEP_MS", arg: "MS", help: "time each task lifecycle step takes (default 150: about a second from PROVISIONING to RUNNING); 0 is the zero-delay mode", apply: (c, v) => (c.stepMs = positiveInteger("--task-step-ms", v)) },
+  { flag: "--stopped-task-retention", env: "ECSLITE_STOPPED_TASK_RETENTION_MS", arg: "MS", help: "how long STOPPED tasks stay describable (default 3600000, one hour)", apply: (c, v) => (c.stoppedTaskRetentionMs = positiveInteger("--stopped-task-retention", v)) },
+  { flag: "--scheduler-interval-ms", env: "ECSLITE_SCHEDULER_INTERVAL_MS", arg: "MS", help: "how often the scheduler polls the store (default 100)", apply: (c, v) => (c.schedulerIntervalMs = positiveInteger("--scheduler-interval-ms", v, 1)) },
+  { flag: "--no-scheduler", env: "ECSLITE_NO_SCHEDULER", help: "serve the API without running the task scheduler", apply: (c, v) => (c.scheduler = v === "false" || v === "0") },
+];
+
+export function defaultConfig(): Config {
+  return {
+    host: "127.0.0.1",
+    port: 4566,
+    dataDir: ".ecslite",
+    inMemory: false,
+    logLevel: "info",
+    defaultAccount: DEFAULT_ACCOUNT,
+    accounts: new Map(),
+    auth: "off",
+    clock: "real",
+    stepMs: 150,
+    stoppedTaskRetentionMs: 3_600_000,
+    schedulerIntervalMs: 100,
+    scheduler: true,
+  };
+}
+
+export function helpText(): string {
+  const lines = OPTIONS.map((o) => {
+    const left = `  ${o.flag}${o.arg ? ` ${o.arg}` : ""}`;
+    return `${left.padEnd(34)}${o.help}\n${"".padEnd(34)}env ${o.env}`;
+  });
+  return `Usage: ecslite [options]\n\nA local Amazon ECS control plane on http://127.0.0.1:4566.\n\nOptions:\n${lines.join("\n")}\n  --help                          show this help\n`;
+}
+
+/** Applies ECSLITE_* variables, then flags. Throws with a readable message on bad input. */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, base: Config = defaultConfig()): Config {
+  const config = { ...base, accounts: new Map(base.accounts) };
+  for (const option of OPTIONS) {
+    const value = env[option.env];
+    if (value !== undefined && value !== "") option.apply(config, value);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const option = OPTIONS.find((o) => o.flag === flag);
+    if (!option) throw new Error(`unknown option '${argv[i]}' (see --help)`);
+    if (!option.arg) {
+      option.apply(config, inline ?? "true");
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value (${option.arg})`);
+    option.apply(config, value);
+  }
+  return config;
+}

@@ -1,0 +1,47 @@
+// ECS ARNs in the long format, and the names inside them.
+
+export interface Scope {
+  readonly account: string;
+  readonly region: string;
+}
+
+export function scopeKey(scope: Scope): string {
+  return `${scope.account}/${scope.region}`;
+}
+
+const prefix = (s: Scope) => `arn:aws:ecs:${s.region}:${s.account}:`;
+
+export const arns = {
+  cluster: (s: Scope, cluster: string) => `${prefix(s)}cluster/${cluster}`,
+  service: (s: Scope, cluster: string, service: string) => `${prefix(s)}service/${cluster}/${service}`,
+  taskSet: (s: Scope, cluster: string, service: string, id: string) => `${prefix(s)}task-set/${cluster}/${service}/${id}`,
+  taskDefinition: (s: Scope, family: string, revision: number) => `${prefix(s)}task-definition/${family}:${revision}`,
+  task: (s: Scope, cluster: string, id: string) => `${prefix(s)}task/${cluster}/${id}`,
+  containerInstance: (s: Scope, cluster: string, id: string) => `${prefix(s)}container-instance/${cluster}/${id}`,
+  capacityProvider: (s: Scope, name: string) => `${prefix(s)}capacity-provider/${name}`,
+};
+
+export interface ParsedArn extends Scope {
+  readonly resourceType: string;
+  /** The path after "<type>/", split on "/". */
+  readonly path: readonly string[];
+}
+
+const ARN_PATTERN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):([a-z-]+)\/(.+)$/;
+
+export function parseArn(arn: string): ParsedArn | undefined {
+  const m = ARN_PATTERN.exec(arn);
+  if (!m) return undefined;
+  return { region: m[1], account: m[2], resourceType: m[3], path: m[4].split("/") };
+}
+
+export function isArn(value: string): boolean {
+  return value.startsWith("arn:");
+}
+
+/** The last path segment of an ARN, or the value itself when it is a plain name. */
+export function nameOf(nameOrArn: string): string {
+  if (!isArn(nameOrArn)) return nameOrArn;
+  const slash = nameOrArn.lastIndexOf("/");
+  return slash >= 0 ? nameOrArn.slice(slash + 1) : nameOrArn;
+}

@@ -1,0 +1,61 @@
+// What the store keeps for each kind of resource: the ECS object as it goes on the wire, plus the
+// few things ECS tracks but does not return.
+import type { CapacityProvider, Cluster, ContainerInstance, Service, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
+import type { Wire } from "../protocol/wire";
+
+export interface ClusterRecord {
+  cluster: Wire<Cluster>;
+}
+
+export interface TaskDefinitionRecord {
+  taskDefinition: Wire<TaskDefinition>;
+  tags: Wire<Tag>[];
+}
+
+export interface ServiceRecord {
+  service: Wire<Service>;
+  clientToken?: string;
+  /** Epoch ms at which the scheduler must reconcile this service, if it must. */
+  reconcileAt?: number;
+}
+
+export interface TaskSetRecord {
+  taskSet: Wire<TaskSet>;
+  clientToken?: string;
+  /** Epoch ms at which the scheduler must reconcile this task set, if it must. */
+  reconcileAt?: number;
+}
+
+/** Test-only faults a task definition can ask for (see docs/faults.md). */
+export interface TaskFaults {
+  failToStart?: boolean;
+  unhealthy?: boolean;
+  exitAfterSeconds?: number;
+}
+
+export interface TaskRecord {
+  task: Wire<Task>;
+  /** The task set or service whose desired count this task counts towards; "" for RunTask/StartTask. */
+  owner: string;
+  faults?: TaskFaults;
+  /** Epoch ms of the task's next lifecycle step, if one is pending. */
+  nextStepAt?: number;
+}
+
+export interface ContainerInstanceRecord {
+  containerInstance: Wire<ContainerInstance>;
+}
+
+export interface CapacityProviderRecord {
+  capacityProvider: Wire<CapacityProvider>;
+}
+
+export interface Records {
+  cluster: ClusterRecord;
+  taskDefinition: TaskDefinitionRecord;
+  service: ServiceRecord;
+  taskSet: TaskSetRecord;
+  task: TaskRecord;
+  containerInstance: ContainerInstanceRecord;
+  capacityProvider: CapacityProviderRecord;
+}

@@ -1,0 +1,43 @@
+// How each kind of record is indexed in the store, derived from the record itself.
+import { parseArn } from "./arn";
+import type { Records } from "./records";
+
+export interface RowKey {
+  readonly arn: string;
+  /** "<account>/<region>": resources of one scope are invisible to another. */
+  readonly scope: string;
+  /** The containing resource (cluster arn for a service, service arn for a task set), or "". */
+  readonly parent: string;
+  /** A secondary lookup key within the parent: a name, a family, a task's owner. */
+  readonly name: string;
+  /** When the scheduler must next look at this row (epoch ms), or null. */
+  readonly due: number | null;
+}
+
+function scopeOf(arn: string): string {
+  const parsed = parseArn(arn);
+  return parsed ? `${parsed.account}/${parsed.region}` : "";
+}
+
+function key(arn: string | undefined, parent: string | undefined, name: string | undefined, due?: number): RowKey {
+  const a = arn ?? "";
+  return { arn: a, scope: scopeOf(a), parent: parent ?? "", name: name ?? "", due: due ?? null };
+}
+
+export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } = {
+  cluster: ({ cluster }) => key(cluster.clusterArn, "", cluster.clusterName),
+  taskDefinition: ({ taskDefinition }) => key(taskDefinition.taskDefinitionArn, "", taskDefinition.family),
+  service: (r) => key(r.service.serviceArn, r.service.clusterArn, r.service.serviceName, r.reconcileAt),
+  taskSet: (r) => key(r.taskSet.taskSetArn, r.taskSet.serviceArn, r.taskSet.id, r.reconcileAt),
+  // Tasks are listed by cluster and owner; only standalone tasks are scheduled on their own.
+  task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.owner === "" ? r.nextStepAt : undefined),
+  containerInstance: ({ containerInstance }) => key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId),
+  capacityProvider: ({ capacityProvider }) => key(capacityProvider.capacityProviderArn, "", capacityProvider.name),
+};
+
+/** arn:aws:ecs:r:a:container-instance/<cluster>/<id> -> the cluster's ARN. */
+function clusterOfInstance(arn: string | undefined): string {
+  const parsed = arn ? parseArn(arn) : undefined;
+  if (!parsed || parsed.path.length < 2) return "";
+  return `arn:aws:ecs:${parsed.region}:${parsed.account}:cluster/${parsed.path[0]}`;
+}

@@ -1,0 +1,43 @@
+// Errors a client sees. Each class is named exactly as the exception in the ECS model (or, for the
+// protocol-level ones, as AWS's JSON frontends name them); handlers throw, the protocol encodes once.
+
+export abstract class EcsError extends Error {
+  abstract readonly type: string;
+  /** 400 for client errors; ServerException alone is a fault. */
+  readonly status: number = 400;
+}
+
+function errorClass(type: string, status = 400) {
+  return class extends EcsError {
+    readonly type = type;
+    override readonly status = status;
+  };
+}
+
+// Exceptions of the ECS model.
+export class AccessDeniedException extends errorClass("AccessDeniedException") {}
+export class ClientException extends errorClass("ClientException") {}
+export class ClusterContainsContainerInstancesException extends errorClass("ClusterContainsContainerInstancesException") {}
+export class ClusterContainsServicesException extends errorClass("ClusterContainsServicesException") {}
+export class ClusterContainsTasksException extends errorClass("ClusterContainsTasksException") {}
+export class ClusterContainsCapacityProviderException extends errorClass("ClusterContainsCapacityProviderException") {}
+export class ClusterNotFoundException extends errorClass("ClusterNotFoundException") {}
+export class InvalidParameterException extends errorClass("InvalidParameterException") {}
+export class LimitExceededException extends errorClass("LimitExceededException") {}
+export class ResourceInUseException extends errorClass("ResourceInUseException") {}
+export class ResourceNotFoundException extends errorClass("ResourceNotFoundException") {}
+export class ServerException extends errorClass("ServerException", 500) {}
+export class ServiceNotActiveException extends errorClass("ServiceNotActiveException") {}
+export class ServiceNotFoundException extends errorClass("ServiceNotFoundException") {}
+export class TaskSetNotFoundException extends errorClass("TaskSetNotFoundException") {}
+export class UnsupportedFeatureException extends errorClass("UnsupportedFeatureException") {}
+export class UpdateInProgressException extends errorClass("UpdateInProgressException") {}
+
+// Protocol-level errors, named as AWS JSON 1.1 frontends name them.
+export class SerializationException extends errorClass("SerializationException") {}
+export class UnknownOperationException extends errorClass("UnknownOperationException") {}
+export class RequestEntityTooLargeException extends errorClass("RequestEntityTooLargeException", 413) {}
+export class MissingAuthenticationTokenException extends errorClass("MissingAuthenticationTokenException", 403) {}
+export class IncompleteSignatureException extends errorClass("IncompleteSignatureException", 403) {}
+export class UnrecognizedClientException extends errorClass("UnrecognizedClientException", 403) {}
+export class InvalidSignatureException extends errorClass("InvalidSignatureException", 403) {}

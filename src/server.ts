@@ -1,0 +1,208 @@
+// The HTTP server: the ECS API on POST /, control endpoints under /_ecslite/, nothing else.
+import { randomBytes, randomUUID } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { IdSource, RequestContext } from "./api/context";
+import { handlers } from "./api";
+import type { Config } from "./config";
+import { scopeKey } from "./domain/arn";
+import { Logger } from "./logger";
+import { type ApiResponse, type Authenticator, type Authorizer, dispatch, errorResponse, JSON_CONTENT_TYPE } from "./protocol/dispatch";
+import { RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
+import { defaultAccountResolver } from "./protocol/identity";
+import { createAuth } from "./protocol/auth";
+import { type Clock, RealClock, VirtualClock } from "./scheduler/clock";
+import { Scheduler } from "./scheduler/scheduler";
+import { openStore } from "./store/open";
+import type { Store } from "./store/store";
+
+/** Larger bodies are refused with 413 before they are read whole. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler | undefined;
+  close(): Promise<void>;
+}
+
+const randomIds: IdSource = {
+  hex32: () => randomBytes(16).toString("hex"),
+  digits19: () => {
+    const bytes = randomBytes(8);
+    // 19 digits, never starting with 0.
+    return (1_000_000_000_000_000_000n + (bytes.readBigUInt64BE() % 9_000_000_000_000_000_000n)).toString();
+  },
+  uuid: () => randomUUID(),
+};
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(new RequestEntityTooLargeException(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners("data");
+        reject(new RequestEntityTooLargeException(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: http.ServerResponse, response: ApiResponse, requestId: string, contentType = JSON_CONTENT_TYPE): void {
+  const headers: http.OutgoingHttpHeaders = {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(response.body),
+    "x-amzn-requestid": requestId,
+  };
+  if (response.errorType) headers["x-amzn-errortype"] = response.errorType;
+  res.writeHead(response.status, headers);
+  res.end(response.body);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  send(res, { status, body: JSON.stringify(body) }, randomUUID(), "application/json");
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = new Logger(config.logLevel);
+  const store = await openStore(config);
+  const clock: Clock = config.clock === "virtual" ? new VirtualClock() : new RealClock();
+  const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger) : undefined;
+  const { authenticate, authorize } = await createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount));
+  const wakeScheduler = () => scheduler?.wake();
+
+  const contextFor = (caller: { account: string; region: string; principal: string }): RequestContext => ({
+    account: caller.account,
+    region: caller.region,
+    scope: scopeKey(caller),
+    principal: caller.principal,
+    store,
+    clock,
+    ids: randomIds,
+    wakeScheduler,
+  });
+  const dispatchOptions = {
+    handlers,
+    authenticate: authenticate as Authenticator,
+    authorize: authorize as Authorizer | undefined,
+    contextFor,
+    onFault: (operation: string, error: unknown) => logger.error(`fault in ${operation}:`, error),
+  };
+
+  let inFlight = 0;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    res.on("close", () => inFlight--);
+    handle(req, res).catch((error: unknown) => {
+      logger.error("unexpected error", error);
+      if (!res.headersSent) sendJson(res, 500, { __type: "ServerException", message: "An internal error occurred." });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    if (url.startsWith("/_ecslite/") || url.startsWith("/moto-api/")) return control(req, res, url);
+    const requestId = randomUUID();
+    if (req.method !== "POST" || (url !== "/" && !url.startsWith("/?"))) {
+      req.resume();
+      send(res, errorResponse(new SerializationException(`ecslite serves the ECS API as POST / (got ${req.method} ${url.slice(0, 100)}).`)), requestId);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (error instanceof RequestEntityTooLargeException) {
+        res.setHeader("connection", "close");
+        send(res, errorResponse(error), requestId);
+        req.resume();
+        return;
+      }
+      throw error;
+    }
+    const response = await dispatch({ method: req.method, path: url, headers: req.headers, body }, dispatchOptions);
+    logger.debug(`${String(req.headers["x-amz-target"] ?? "-")} ${response.status}`);
+    send(res, response, requestId);
+  }
+
+  async function control(req: http.IncomingMessage, res: http.ServerResponse, url: string): Promise<void> {
+    const body = await readBody(req).catch(() => Buffer.alloc(0));
+    const path = url.split("?")[0];
+    if (req.method === "GET" && path === "/_ecslite/health") {
+      sendJson(res, 200, { status: "ok", store: store.description, clock: config.clock, auth: config.auth, scheduler: scheduler ? "running" : "off" });
+    } else if (req.method === "POST" && (path === "/_ecslite/reset" || path === "/moto-api/reset")) {
+      await store.reset();
+      sendJson(res, 200, { status: "reset" });
+    } else if (path === "/_ecslite/clock" && req.method === "GET") {
+      sendJson(res, 200, { virtual: clock.virtual, now: clock.now() / 1000 });
+    } else if (path === "/_ecslite/clock" && req.method === "POST") {
+      if (!(clock instanceof VirtualClock)) {
+        sendJson(res, 400, { __type: "InvalidParameterException", message: "The clock is real; start ecslite with --clock virtual to advance it." });
+        return;
+      }
+      const seconds = parseSeconds(body);
+      if (seconds === undefined) {
+        sendJson(res, 400, { __type: "InvalidParameterException", message: 'Body must be {"advanceSeconds": <non-negative number>}.' });
+        return;
+      }
+      clock.advance(seconds * 1000);
+      if (scheduler) await scheduler.settle();
+      sendJson(res, 200, { virtual: true, now: clock.now() / 1000 });
+    } else if (req.method === "POST" && path === "/_ecslite/scheduler/settle") {
+      if (scheduler) await scheduler.settle();
+      sendJson(res, 200, { status: scheduler ? "settled" : "no scheduler" });
+    } else {
+      sendJson(res, 404, { __type: "ResourceNotFoundException", message: `No control endpoint ${req.method} ${path.slice(0, 100)}.` });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  scheduler?.start();
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    store,
+    clock,
+    scheduler,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await scheduler?.stop();
+        await store.close();
+        void inFlight;
+      })()),
+  };
+}
+
+function parseSeconds(body: Buffer): number | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString("utf8") || "{}");
+    const seconds = (parsed as { advanceSeconds?: unknown }).advanceSeconds;
+    return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
+}

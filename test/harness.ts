@@ -1,0 +1,63 @@
+// Starting ecslite in-process for a test, and clients pointed at it, as a user's suite would.
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { defaultConfig, type Config } from "../src/config";
+import { startServer, type RunningServer } from "../src/server";
+
+export interface TestServer extends RunningServer {
+  /** An SDK client for an account (a 12-digit access key is its own account) and region. */
+  client(options?: { accessKeyId?: string; region?: string; secretAccessKey?: string }): ECSClient;
+  /** Raw AWS JSON 1.1 call over fetch, for hostile-input tests. */
+  raw(operation: string | undefined, body: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }>;
+  /** Moves virtual time forward and lets the scheduler converge. */
+  advance(seconds: number): Promise<void>;
+  /** Lets the scheduler converge on what is due now. */
+  settle(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", ...overrides });
+  const clients: ECSClient[] = [];
+  return {
+    ...server,
+    close: async () => {
+      for (const c of clients) c.destroy();
+      await server.close();
+    },
+    client(options = {}) {
+      const client = new ECSClient({
+        endpoint: server.url,
+        region: options.region ?? "us-east-1",
+        credentials: { accessKeyId: options.accessKeyId ?? "test", secretAccessKey: options.secretAccessKey ?? "test" },
+        maxAttempts: 1,
+      });
+      clients.push(client);
+      return client;
+    },
+    async raw(operation, body, headers = {}) {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          ...(operation ? { "x-amz-target": `AmazonEC2ContainerServiceV20141113.${operation}` } : {}),
+          ...headers,
+        },
+        body,
+      });
+      const text = await response.text();
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        json = { unparsed: text };
+      }
+      return { status: response.status, json, headers: response.headers };
+    },
+    async advance(seconds) {
+      const response = await fetch(`${server.url}/_ecslite/clock`, { method: "POST", body: JSON.stringify({ advanceSeconds: seconds }) });
+      if (response.status !== 200) throw new Error(`advance failed: ${response.status} ${await response.text()}`);
+    },
+    async settle() {
+      await fetch(`${server.url}/_ecslite/scheduler/settle`, { method: "POST" });
+    },
+  };
+}
