@@ -1,6 +1,8 @@
 // The one table that maps ECS operation names to their handlers.
 import type { AnyHandler } from "./context";
 import { clusterHandlers } from "./clusters";
+import { serviceHandlers } from "./services";
+import { taskSetHandlers } from "./taskSets";
 import { tagHandlers } from "./tags";
 import { taskDefinitionHandlers } from "./taskDefinitions";
 
@@ -8,4 +10,6 @@ export const handlers: Readonly<Record<string, AnyHandler>> = {
   ...clusterHandlers,
   ...taskDefinitionHandlers,
   ...tagHandlers,
+  ...serviceHandlers,
+  ...taskSetHandlers,
 };

@@ -41,3 +41,5 @@ export class MissingAuthenticationTokenException extends errorClass("MissingAuth
 export class IncompleteSignatureException extends errorClass("IncompleteSignatureException", 403) {}
 export class UnrecognizedClientException extends errorClass("UnrecognizedClientException", 403) {}
 export class InvalidSignatureException extends errorClass("InvalidSignatureException", 403) {}
+export class PlatformUnknownException extends errorClass("PlatformUnknownException") {}
+export class PlatformTaskDefinitionIncompatibilityException extends errorClass("PlatformTaskDefinitionIncompatibilityException") {}

@@ -1,0 +1,421 @@
+// Services: CreateService, DescribeServices, ListServices, UpdateService, DeleteService, with the
+// ECS, CODE_DEPLOY and EXTERNAL deployment controllers.
+import type {
+  CreateServiceRequest,
+  CreateServiceResponse,
+  DeleteServiceRequest,
+  DeleteServiceResponse,
+  Deployment,
+  DescribeServicesRequest,
+  DescribeServicesResponse,
+  Failure,
+  ListServicesByNamespaceRequest,
+  ListServicesByNamespaceResponse,
+  ListServicesRequest,
+  ListServicesResponse,
+  Service,
+  TaskSet,
+  UpdateServiceRequest,
+  UpdateServiceResponse,
+} from "@aws-sdk/client-ecs";
+import { arns } from "../domain/arn";
+import type { LaunchSettings } from "../domain/launch";
+import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
+import { computeDesiredCount } from "../domain/scale";
+import { nextStability } from "../domain/stability";
+import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { InvalidParameterException, ServiceNotActiveException } from "../protocol/errors";
+import { epochSeconds, type Wire } from "../protocol/wire";
+import type { Tx } from "../store/store";
+import type { Handler, RequestContext } from "./context";
+import { launchSettings } from "./launch";
+import { listPage } from "./paging";
+import { activeCluster, activeService, existingService, inScope, serviceArnOf } from "./resolve";
+import { usableTaskDefinition } from "./taskDefinitions";
+
+const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+export const MAX_SERVICE_EVENTS = 100;
+
+/** Parameters that belong to task sets when the controller is EXTERNAL. */
+const TASK_SET_LEVEL_PARAMETERS = ["taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion", "networkConfiguration", "loadBalancers", "serviceRegistries"] as const;
+/** What UpdateService may change on an EXTERNAL service. */
+const EXTERNAL_UPDATABLE = new Set(["cluster", "service", "desiredCount", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableECSManagedTags", "propagateTags", "deploymentConfiguration"]);
+/** What UpdateService may change on a CODE_DEPLOY service (the rest goes through CodeDeploy). */
+const CODE_DEPLOY_UPDATABLE = new Set(["cluster", "service", "desiredCount", "deploymentConfiguration", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableExecuteCommand", "enableECSManagedTags", "propagateTags", "loadBalancers", "serviceRegistries"]);
+
+function controllerOf(service: Wire<Service>): string {
+  return service.deploymentController?.type ?? "ECS";
+}
+
+function countProblem(name: string, value: number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) return `${name} must be a non-negative integer (got ${value}).`;
+  return undefined;
+}
+
+function deploymentConfigurationOf(input: Wire<CreateServiceRequest>["deploymentConfiguration"], controller: string) {
+  const base = {
+    maximumPercent: input?.maximumPercent ?? 200,
+    minimumHealthyPercent: input?.minimumHealthyPercent ?? 100,
+  };
+  if (controller !== "ECS") return base;
+  return {
+    deploymentCircuitBreaker: { enable: input?.deploymentCircuitBreaker?.enable ?? false, rollback: input?.deploymentCircuitBreaker?.rollback ?? false },
+    ...base,
+    ...(input?.alarms ? { alarms: input.alarms } : {}),
+    ...(input?.strategy ? { strategy: input.strategy } : {}),
+  };
+}
+
+function deploymentConfigurationProblem(config: Wire<CreateServiceRequest>["deploymentConfiguration"]): string | undefined {
+  if (!config) return undefined;
+  if (config.maximumPercent !== undefined && (!Number.isInteger(config.maximumPercent) || config.maximumPercent < 100)) return "maximumPercent must be an integer of at least 100.";
+  if (config.minimumHealthyPercent !== undefined && (!Number.isInteger(config.minimumHealthyPercent) || config.minimumHealthyPercent < 0 || config.minimumHealthyPercent > 100)) {
+    return "minimumHealthyPercent must be an integer between 0 and 100.";
+  }
+  return undefined;
+}
+
+/** A new PRIMARY deployment of an ECS-controller service. */
+export function newDeployment(ctx: RequestContext, taskDefinition: string, desiredCount: number, launch: LaunchSettings): Wire<Deployment> {
+  const id = `ecs-svc/${ctx.ids.digits19()}`;
+  const now = epochSeconds(ctx.clock.now());
+  return {
+    id,
+    status: "PRIMARY",
+    taskDefinition,
+    desiredCount,
+    pendingCount: 0,
+    runningCount: 0,
+    failedTasks: 0,
+    createdAt: now,
+    updatedAt: now,
+    ...(launch.launchType ? { launchType: launch.launchType } : {}),
+    ...(launch.capacityProviderStrategy ? { capacityProviderStrategy: launch.capacityProviderStrategy } : {}),
+    ...(launch.platformVersion ? { platformVersion: launch.platformVersion } : {}),
+    ...(launch.platformFamily ? { platformFamily: launch.platformFamily } : {}),
+    ...(launch.networkConfiguration ? { networkConfiguration: launch.networkConfiguration } : {}),
+    rolloutState: "IN_PROGRESS",
+    rolloutStateReason: "ECS deployment " + id + " in progress.",
+  };
+}
+
+/** The parameters the service shows for its primary task set (or none: null on the wire). */
+function primaryParameters(taskSets: readonly Wire<TaskSet>[]): Partial<Wire<Service>> {
+  const primary = taskSets.find((t) => t.status === "PRIMARY");
+  if (!primary) return {};
+  return {
+    taskDefinition: primary.taskDefinition,
+    ...(primary.launchType ? { launchType: primary.launchType } : {}),
+    ...(primary.capacityProviderStrategy?.length ? { capacityProviderStrategy: primary.capacityProviderStrategy } : {}),
+    ...(primary.platformVersion ? { platformVersion: primary.platformVersion } : {}),
+    ...(primary.platformFamily ? { platformFamily: primary.platformFamily } : {}),
+    ...(primary.networkConfiguration ? { networkConfiguration: primary.networkConfiguration } : {}),
+    loadBalancers: primary.loadBalancers ?? [],
+    serviceRegistries: primary.serviceRegistries ?? [],
+  };
+}
+
+export async function taskSetsOf(tx: Tx, service: Wire<Service>): Promise<TaskSetRecord[]> {
+  const scope = scopeOfArn(service.serviceArn ?? "");
+  const records = await tx.list("taskSet", { scope, parent: service.serviceArn ?? "" });
+  return records.sort((a, b) => (a.taskSet.createdAt ?? 0) - (b.taskSet.createdAt ?? 0));
+}
+
+function scopeOfArn(arn: string): string {
+  const [, , , region, account] = arn.split(":");
+  return `${account}/${region}`;
+}
+
+/** The service as ECS returns it: task sets and the primary's parameters for task-set controllers. */
+export async function presentService(tx: Tx, record: ServiceRecord, includeTags: boolean): Promise<Wire<Service>> {
+  const { tags, ...service } = record.service;
+  const shown: Wire<Service> = { ...service, ...(includeTags ? { tags: tags ?? [] } : {}) };
+  if (controllerOf(service) === "ECS") return shown;
+  const taskSets = (await taskSetsOf(tx, service)).map((t) => {
+    const { tags: _tags, ...taskSet } = t.taskSet;
+    return taskSet;
+  });
+  return { ...shown, ...primaryParameters(taskSets), taskSets, deployments: [] };
+}
+
+const createService: Handler<CreateServiceRequest, CreateServiceResponse> = async (input, ctx) => {
+  const name = input.serviceName ?? "";
+  if (!SERVICE_NAME.test(name)) throw new InvalidParameterException("Service name can have up to 255 characters: letters (upper and lower case), numbers, hyphens and underscores.");
+  const controller = input.deploymentController?.type ?? "ECS";
+  const problem =
+    countProblem("desiredCount", input.desiredCount) ??
+    countProblem("healthCheckGracePeriodSeconds", input.healthCheckGracePeriodSeconds) ??
+    deploymentConfigurationProblem(input.deploymentConfiguration) ??
+    tagProblem(input.tags ?? []);
+  if (problem) throw new InvalidParameterException(problem);
+  if ((input.tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
+  if (input.schedulingStrategy === "DAEMON" && controller !== "ECS") throw new InvalidParameterException("The DAEMON scheduling strategy is supported only with the ECS deployment controller.");
+  if (controller === "EXTERNAL") {
+    for (const parameter of TASK_SET_LEVEL_PARAMETERS) {
+      const value = input[parameter];
+      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+        throw new InvalidParameterException(`${parameter} cannot be specified for a service that uses the EXTERNAL deployment controller; specify it on the service's task sets.`);
+      }
+    }
+  } else if (!input.taskDefinition) {
+    throw new InvalidParameterException(`A task definition must be specified for a service that uses the ${controller} deployment controller.`);
+  }
+  if (controller === "CODE_DEPLOY" && !(input.loadBalancers ?? []).length) {
+    throw new InvalidParameterException("A service that uses the CODE_DEPLOY deployment controller must have a load balancer.");
+  }
+  const result = await ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const clusterName = cluster.cluster.clusterName ?? "";
+    const arn = arns.service(ctx, clusterName, name);
+    const existing = await tx.get("service", arn);
+    if (existing && existing.service.status !== "INACTIVE") {
+      if (input.clientToken !== undefined && existing.clientToken === input.clientToken) return { service: await presentService(tx, existing, false) };
+      throw new InvalidParameterException("Creation of service was not idempotent.");
+    }
+    const now = epochSeconds(ctx.clock.now());
+    const desiredCount = input.desiredCount ?? 0;
+    const service: Wire<Service> = {
+      serviceArn: arn,
+      serviceName: name,
+      clusterArn: cluster.cluster.clusterArn,
+      loadBalancers: [],
+      serviceRegistries: [],
+      status: "ACTIVE",
+      desiredCount,
+      runningCount: 0,
+      pendingCount: 0,
+      deploymentConfiguration: deploymentConfigurationOf(input.deploymentConfiguration, controller),
+      deployments: [],
+      events: [],
+      createdAt: now,
+      placementConstraints: input.placementConstraints ?? [],
+      placementStrategy: input.placementStrategy ?? [],
+      ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
+      schedulingStrategy: input.schedulingStrategy ?? "REPLICA",
+      deploymentController: { type: controller },
+      tags: input.tags ?? [],
+      createdBy: ctx.principal,
+      enableECSManagedTags: input.enableECSManagedTags ?? false,
+      propagateTags: input.propagateTags ?? "NONE",
+      enableExecuteCommand: input.enableExecuteCommand ?? false,
+      ...(input.role ? { roleArn: input.role } : {}),
+    };
+    const record: ServiceRecord = { service, ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}), reconcileAt: ctx.clock.now() };
+    if (controller !== "EXTERNAL") {
+      const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? "");
+      const launch = launchSettings(input, taskDefinition.taskDefinition, cluster.cluster, 5);
+      const taskDefinitionArn = taskDefinition.taskDefinition.taskDefinitionArn ?? "";
+      Object.assign(service, {
+        taskDefinition: taskDefinitionArn,
+        ...launch,
+      });
+      if (controller === "ECS") {
+        service.deployments = [newDeployment(ctx, taskDefinitionArn, desiredCount, launch)];
+      } else {
+        // CODE_DEPLOY: ECS creates the first, PRIMARY task set itself.
+        await tx.put("taskSet", codeDeployTaskSet(ctx, cluster, service, launch, now));
+      }
+    }
+    await tx.put("service", record);
+    return { service: await presentService(tx, record, false) };
+  });
+  ctx.wakeScheduler();
+  return result;
+};
+
+function codeDeployTaskSet(ctx: RequestContext, cluster: ClusterRecord, service: Wire<Service>, launch: LaunchSettings, now: number): TaskSetRecord {
+  const id = `ecs-svc/${ctx.ids.digits19()}`;
+  return {
+    taskSet: {
+      id,
+      taskSetArn: arns.taskSet(ctx, cluster.cluster.clusterName ?? "", service.serviceName ?? "", id),
+      serviceArn: service.serviceArn,
+      clusterArn: service.clusterArn,
+      startedBy: "CodeDeploy",
+      status: "PRIMARY",
+      taskDefinition: service.taskDefinition,
+      computedDesiredCount: service.desiredCount ?? 0,
+      pendingCount: 0,
+      runningCount: 0,
+      createdAt: now,
+      updatedAt: now,
+      ...launch,
+      scale: { value: 100, unit: "PERCENT" },
+      stabilityStatus: "STABILIZING",
+      stabilityStatusAt: now,
+      tags: [],
+    },
+    reconcileAt: ctx.clock.now(),
+  };
+}
+
+const describeServices: Handler<DescribeServicesRequest, DescribeServicesResponse> = async (input, ctx) => {
+  const requested = input.services ?? [];
+  if (requested.length === 0) throw new InvalidParameterException("Services cannot be empty.");
+  if (requested.length > 10) throw new InvalidParameterException("services can have at most 10 items.");
+  return ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const services: Wire<Service>[] = [];
+    const failures: Failure[] = [];
+    for (const name of requested) {
+      const arn = serviceArnOf(ctx, cluster.cluster.clusterName ?? "", name);
+      const record = inScope(arn, ctx) ? await tx.get("service", arn) : undefined;
+      if (!record || record.service.clusterArn !== cluster.cluster.clusterArn) failures.push({ arn, reason: "MISSING" });
+      else services.push(await presentService(tx, record, input.include?.includes("TAGS") ?? false));
+    }
+    return { services, failures };
+  });
+};
+
+const listServices: Handler<ListServicesRequest, ListServicesResponse> = async (input, ctx) =>
+  ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const clusterArn = cluster.cluster.clusterArn ?? "";
+    const page = await listPage(
+      input,
+      (afterArn, limit) => tx.list("service", { scope: ctx.scope, parent: clusterArn, afterArn, limit }),
+      (r) => r.service.serviceArn ?? "",
+      (r) =>
+        r.service.status !== "INACTIVE" &&
+        (!input.launchType || r.service.launchType === input.launchType) &&
+        (!input.schedulingStrategy || r.service.schedulingStrategy === input.schedulingStrategy),
+    );
+    return { serviceArns: page.items.map((r) => r.service.serviceArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  });
+
+const listServicesByNamespace: Handler<ListServicesByNamespaceRequest, ListServicesByNamespaceResponse> = async (input) => {
+  if (!input.namespace) throw new InvalidParameterException("namespace must be specified.");
+  // Service Connect namespaces are not modelled: no service is in any namespace.
+  return { serviceArns: [] };
+};
+
+function changedParameters(input: Record<string, unknown>): string[] {
+  return Object.keys(input).filter((k) => input[k] !== undefined);
+}
+
+/** Recomputes each task set's desired count for a new service desiredCount, and wakes them. */
+async function rippleDesiredCount(tx: Tx, ctx: RequestContext, service: Wire<Service>): Promise<void> {
+  for (const record of await taskSetsOf(tx, service)) {
+    if (record.taskSet.status === "DRAINING") continue;
+    const computedDesiredCount = computeDesiredCount(service.desiredCount ?? 0, record.taskSet.scale?.value ?? 0);
+    if (computedDesiredCount === record.taskSet.computedDesiredCount) continue;
+    const taskSet = { ...record.taskSet, computedDesiredCount, updatedAt: epochSeconds(ctx.clock.now()) };
+    if (computedDesiredCount !== taskSet.runningCount) Object.assign(taskSet, nextStability(taskSet, "STABILIZING", epochSeconds(ctx.clock.now())));
+    await tx.put("taskSet", { ...record, taskSet, reconcileAt: ctx.clock.now() });
+  }
+}
+
+const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = async (input, ctx) => {
+  const problem =
+    countProblem("desiredCount", input.desiredCount) ??
+    countProblem("healthCheckGracePeriodSeconds", input.healthCheckGracePeriodSeconds) ??
+    deploymentConfigurationProblem(input.deploymentConfiguration);
+  if (problem) throw new InvalidParameterException(problem);
+  const result = await ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const record = await activeService(tx, ctx, cluster, input.service ?? "");
+    const controller = controllerOf(record.service);
+    if (input.deploymentController && input.deploymentController.type !== controller) {
+      throw new InvalidParameterException("Updating the deployment controller of a service is supported only between the ECS and CODE_DEPLOY controllers with a blue/green deployment; ecslite does not support changing it.");
+    }
+    const allowed = controller === "EXTERNAL" ? EXTERNAL_UPDATABLE : controller === "CODE_DEPLOY" ? CODE_DEPLOY_UPDATABLE : undefined;
+    if (allowed) {
+      for (const parameter of changedParameters(input)) {
+        if (parameter === "deploymentController" || allowed.has(parameter)) continue;
+        if (parameter === "taskDefinition" && controller === "CODE_DEPLOY") {
+          throw new InvalidParameterException("Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.");
+        }
+        throw new InvalidParameterException(`${parameter} cannot be updated on a service that uses the ${controller} deployment controller.${controller === "EXTERNAL" ? " Create a new task set instead." : ""}`);
+      }
+    }
+    const service: Wire<Service> = {
+      ...record.service,
+      ...(input.desiredCount !== undefined ? { desiredCount: input.desiredCount } : {}),
+      ...(input.placementConstraints ? { placementConstraints: input.placementConstraints } : {}),
+      ...(input.placementStrategy ? { placementStrategy: input.placementStrategy } : {}),
+      ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
+      ...(input.enableECSManagedTags !== undefined ? { enableECSManagedTags: input.enableECSManagedTags } : {}),
+      ...(input.propagateTags ? { propagateTags: input.propagateTags } : {}),
+      ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
+      ...(input.deploymentConfiguration ? { deploymentConfiguration: { ...record.service.deploymentConfiguration, ...deploymentConfigurationOf({ ...record.service.deploymentConfiguration, ...input.deploymentConfiguration }, controller) } } : {}),
+    };
+    if (controller === "ECS") await updateEcsDeployment(tx, ctx, cluster, record.service, service, input);
+    else if (input.desiredCount !== undefined) await rippleDesiredCount(tx, ctx, service);
+    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now() };
+    await tx.put("service", updated);
+    return { service: await presentService(tx, updated, false) };
+  });
+  ctx.wakeScheduler();
+  return result;
+};
+
+/** ECS controller: a changed task definition, launch or network (or forceNewDeployment) starts a new deployment. */
+async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, before: Wire<Service>, service: Wire<Service>, input: Wire<UpdateServiceRequest>): Promise<void> {
+  const launchChanged = input.taskDefinition !== undefined || input.capacityProviderStrategy !== undefined || input.networkConfiguration !== undefined || input.platformVersion !== undefined || input.loadBalancers !== undefined || input.serviceRegistries !== undefined;
+  const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
+  if (!launchChanged && !input.forceNewDeployment) {
+    // Only the desired count changed: the primary deployment follows it.
+    service.deployments = (service.deployments ?? []).map((d) => (d.status === "PRIMARY" ? { ...d, desiredCount: service.desiredCount, updatedAt: epochSeconds(ctx.clock.now()) } : d));
+    return;
+  }
+  const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? before.taskDefinition ?? "");
+  const launch = launchSettings(
+    {
+      launchType: input.capacityProviderStrategy ? undefined : before.launchType,
+      capacityProviderStrategy: input.capacityProviderStrategy ?? (before.launchType ? undefined : before.capacityProviderStrategy),
+      platformVersion: input.platformVersion ?? before.platformVersion,
+      networkConfiguration: input.networkConfiguration ?? before.networkConfiguration,
+      loadBalancers: input.loadBalancers ?? before.loadBalancers,
+      serviceRegistries: input.serviceRegistries ?? before.serviceRegistries,
+    },
+    taskDefinition.taskDefinition,
+    cluster.cluster,
+    5,
+  );
+  const taskDefinitionArn = taskDefinition.taskDefinition.taskDefinitionArn ?? "";
+  Object.assign(service, { taskDefinition: taskDefinitionArn, ...launch });
+  if (!launch.launchType) delete service.launchType;
+  if (!launch.capacityProviderStrategy) delete service.capacityProviderStrategy;
+  const now = epochSeconds(ctx.clock.now());
+  const others = (service.deployments ?? [])
+    .filter((d) => d !== primary || (d.runningCount ?? 0) + (d.pendingCount ?? 0) > 0)
+    .map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE", updatedAt: now } : d));
+  service.deployments = [newDeployment(ctx, taskDefinitionArn, service.desiredCount ?? 0, launch), ...others];
+}
+
+const deleteService: Handler<DeleteServiceRequest, DeleteServiceResponse> = async (input, ctx) => {
+  const result = await ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const record = await existingService(tx, ctx, cluster, input.service ?? "");
+    if (record.service.status !== "ACTIVE") throw new ServiceNotActiveException("Service was not ACTIVE.");
+    if ((record.service.desiredCount ?? 0) > 0 && !input.force) {
+      throw new InvalidParameterException("The service cannot be stopped while it is scaled above 0.");
+    }
+    const now = epochSeconds(ctx.clock.now());
+    for (const taskSet of await taskSetsOf(tx, record.service)) {
+      if (taskSet.taskSet.status === "DRAINING") continue;
+      await tx.put("taskSet", { ...taskSet, taskSet: { ...taskSet.taskSet, status: "DRAINING", computedDesiredCount: 0, updatedAt: now }, reconcileAt: ctx.clock.now() });
+    }
+    const service: Wire<Service> = {
+      ...record.service,
+      status: "DRAINING",
+      desiredCount: 0,
+      deployments: (record.service.deployments ?? []).map((d) => ({ ...d, desiredCount: 0, updatedAt: now })),
+    };
+    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now() };
+    await tx.put("service", updated);
+    return { service: await presentService(tx, updated, false) };
+  });
+  ctx.wakeScheduler();
+  return result;
+};
+
+export const serviceHandlers = {
+  CreateService: createService,
+  DescribeServices: describeServices,
+  ListServices: listServices,
+  ListServicesByNamespace: listServicesByNamespace,
+  UpdateService: updateService,
+  DeleteService: deleteService,
+};
