@@ -80,7 +80,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const logger = new Logger(config.logLevel);
   const store = await openStore(config);
   const clock: Clock = config.clock === "virtual" ? new VirtualClock() : new RealClock();
-  const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger) : undefined;
+  const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;
   const { authenticate, authorize } = await createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount));
   const wakeScheduler = () => scheduler?.wake();
 

@@ -17,6 +17,8 @@ export interface ServiceRecord {
   clientToken?: string;
   /** Epoch ms at which the scheduler must reconcile this service, if it must. */
   reconcileAt?: number;
+  /** Whether the scheduler last saw the service steady (its steady-state event is written once per change). */
+  observedSteady?: boolean;
 }
 
 export interface TaskSetRecord {
@@ -40,6 +42,8 @@ export interface TaskRecord {
   faults?: TaskFaults;
   /** Epoch ms of the task's next lifecycle step, if one is pending. */
   nextStepAt?: number;
+  /** Epoch ms after which a STOPPED task is forgotten. */
+  forgetAt?: number;
 }
 
 export interface ContainerInstanceRecord {

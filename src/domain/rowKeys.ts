@@ -29,8 +29,9 @@ export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } 
   taskDefinition: ({ taskDefinition }) => key(taskDefinition.taskDefinitionArn, "", taskDefinition.family),
   service: (r) => key(r.service.serviceArn, r.service.clusterArn, r.service.serviceName, r.reconcileAt),
   taskSet: (r) => key(r.taskSet.taskSetArn, r.taskSet.serviceArn, r.taskSet.id, r.reconcileAt),
-  // Tasks are listed by cluster and owner; only standalone tasks are scheduled on their own.
-  task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.owner === "" ? r.nextStepAt : undefined),
+  // Tasks are listed by cluster and owner. Owned tasks are stepped by their owner's reconcile; a
+  // task is scheduled on its own when it is standalone, or STOPPED and waiting to be forgotten.
+  task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.task.lastStatus === "STOPPED" ? r.forgetAt : r.owner === "" ? r.nextStepAt : undefined),
   containerInstance: ({ containerInstance }) => key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId),
   capacityProvider: ({ capacityProvider }) => key(capacityProvider.capacityProviderArn, "", capacityProvider.name),
 };

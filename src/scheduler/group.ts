@@ -1,0 +1,242 @@
+// The steps every owner of tasks shares (a task set, a service deployment): advance its tasks,
+// replace unhealthy ones, start what is missing (placed as ECS places), stop the surplus.
+import type { ContainerInstance, Tag, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { IdSource } from "../api/context";
+import type { Scope } from "../domain/arn";
+import { chooseInstance, remainingCapacity } from "../domain/instances";
+import type { LaunchSettings } from "../domain/launch";
+import { splitByStrategy } from "../domain/placement";
+import type { ClusterRecord, TaskRecord } from "../domain/records";
+import type { Wire } from "../protocol/wire";
+import type { Tx } from "../store/store";
+import type { Config } from "../config";
+import { advanceTask, FAILURE_STOP_CODES, HEALTH_CHECK_FAILURE_REASON, newTask, requestStop, taskCpu, taskMemory } from "./lifecycle";
+
+export interface ReconcileEnv {
+  readonly now: number;
+  readonly config: Config;
+  readonly ids: IdSource;
+  /** Counts task status changes, for the benchmark. */
+  readonly stats: { transitions: number };
+}
+
+/** Tasks of one owner while a reconcile works on them; `changed` are written back at the end. */
+export class TaskBook {
+  readonly tasks: TaskRecord[];
+  private readonly changed = new Set<TaskRecord>();
+  constructor(tasks: TaskRecord[]) {
+    this.tasks = tasks;
+  }
+  replace(old: TaskRecord, next: TaskRecord): void {
+    if (old === next) return;
+    const i = this.tasks.indexOf(old);
+    if (i >= 0) this.tasks[i] = next;
+    else this.tasks.push(next);
+    this.changed.delete(old);
+    this.changed.add(next);
+  }
+  add(record: TaskRecord): void {
+    this.tasks.push(record);
+    this.changed.add(record);
+  }
+  /** Tasks that should be running (desiredStatus RUNNING). */
+  live(): TaskRecord[] {
+    return this.tasks.filter((t) => t.task.desiredStatus === "RUNNING");
+  }
+  async save(tx: Tx, env: ReconcileEnv): Promise<void> {
+    for (const record of this.changed) {
+      const stopped = record.task.lastStatus === "STOPPED";
+      await tx.put("task", stopped && record.forgetAt === undefined ? { ...record, forgetAt: env.now + env.config.stoppedTaskRetentionMs } : record);
+    }
+    this.changed.clear();
+  }
+  /** The earliest pending lifecycle step among the tasks. */
+  nextStepAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.tasks) if (t.nextStepAt !== undefined && (next === undefined || t.nextStepAt < next)) next = t.nextStepAt;
+    return next;
+  }
+}
+
+export async function tasksOfOwner(tx: Tx, scope: string, clusterArn: string, owner: string): Promise<TaskRecord[]> {
+  return tx.list("task", { scope, parent: clusterArn, name: owner });
+}
+
+/** Moves every task through the steps due by now. */
+export function advanceAll(book: TaskBook, env: ReconcileEnv, defs: ReadonlyMap<string, Wire<TaskDefinition>>): void {
+  for (const record of [...book.tasks]) {
+    if (record.nextStepAt === undefined || record.nextStepAt > env.now) continue;
+    const { record: next, transitions } = advanceTask(record, env.now, env.config.stepMs, defs.get(record.task.taskDefinitionArn ?? ""));
+    env.stats.transitions += transitions;
+    book.replace(record, next);
+  }
+}
+
+/** Service tasks that fail their health checks are stopped (and so replaced), after the grace period. */
+export function stopUnhealthy(book: TaskBook, env: ReconcileEnv, gracePeriodSeconds: number): TaskRecord[] {
+  const stopped: TaskRecord[] = [];
+  for (const record of book.live()) {
+    if (record.task.lastStatus !== "RUNNING" || record.task.healthStatus !== "UNHEALTHY") continue;
+    const startedAtMs = (record.task.startedAt ?? 0) * 1000;
+    if (env.now < startedAtMs + gracePeriodSeconds * 1000) continue;
+    const next = requestStop(record, env.now, "TaskFailedToStart", HEALTH_CHECK_FAILURE_REASON, env.config.stepMs);
+    book.replace(record, next);
+    stopped.push(next);
+  }
+  return stopped;
+}
+
+export function isFailedTask(record: TaskRecord): boolean {
+  return FAILURE_STOP_CODES.has(record.task.stopCode ?? "") || record.task.stoppedReason === HEALTH_CHECK_FAILURE_REASON;
+}
+
+/**
+ * After failures, new tasks wait: 1 s after the first failure, doubling up to 60 s, so a task
+ * definition that cannot start does not spin. Returns the epoch ms from which starting is allowed.
+ */
+export function restartAllowedAt(tasks: readonly TaskRecord[], now: number): number {
+  let failures = 0;
+  let lastFailure = 0;
+  for (const t of tasks) {
+    if (!isFailedTask(t)) continue;
+    const at = t.task.stoppedAt !== undefined ? t.task.stoppedAt * 1000 : (t.task.stoppingAt ?? 0) * 1000;
+    if (at < now - 300_000) continue;
+    failures++;
+    lastFailure = Math.max(lastFailure, at);
+  }
+  if (failures === 0) return 0;
+  return lastFailure + Math.min(1000 * 2 ** (Math.min(failures, 7) - 1), 60_000);
+}
+
+/** The surplus to stop: tasks not yet running first, then the newest. */
+export function chooseSurplus(live: readonly TaskRecord[], count: number): TaskRecord[] {
+  const order = (t: TaskRecord) => (t.task.lastStatus === "RUNNING" ? 1 : 0);
+  return [...live]
+    .sort((a, b) => order(a) - order(b) || (b.task.createdAt ?? 0) - (a.task.createdAt ?? 0))
+    .slice(0, Math.max(0, count));
+}
+
+export interface GroupTemplate {
+  scope: Scope;
+  cluster: ClusterRecord;
+  owner: string;
+  startedBy: string;
+  group: string;
+  taskDefinition: Wire<TaskDefinition>;
+  launch: Pick<LaunchSettings, "launchType" | "capacityProviderStrategy" | "platformVersion" | "platformFamily" | "networkConfiguration">;
+  tags: Tag[];
+  placementStrategy?: string;
+}
+
+export interface StartResult {
+  started: TaskRecord[];
+  /** Tasks that found no room (EC2 launch type): none was created for them. */
+  unplaced: number;
+}
+
+/** Creates `count` tasks for the group, placed by launch type or capacity provider strategy. */
+export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate, count: number, env: ReconcileEnv): Promise<StartResult> {
+  if (count <= 0) return { started: [], unplaced: 0 };
+  const clusterArn = template.cluster.cluster.clusterArn ?? "";
+  const strategy = template.launch.capacityProviderStrategy;
+  const providers = strategy?.length
+    ? splitByStrategy(strategy, countByProvider(book.live()), count)
+    : new Array<string | undefined>(count).fill(undefined);
+  const needsInstance = (provider: string | undefined) => (provider ? !provider.startsWith("FARGATE") : template.launch.launchType !== "FARGATE");
+  let placement: { instances: Wire<ContainerInstance>[]; remaining: Map<string, { cpu: number; memory: number }> } | undefined;
+  if (providers.some(needsInstance)) {
+    const instances = (await tx.list("containerInstance", { scope: template.scope.account + "/" + template.scope.region, parent: clusterArn })).map((r) => r.containerInstance);
+    const clusterTasks = (await tx.list("task", { scope: `${template.scope.account}/${template.scope.region}`, parent: clusterArn })).map((r) => r.task);
+    placement = { instances, remaining: remainingCapacity(instances, latestTasks(clusterTasks, book.tasks.map((t) => t.task))) };
+  }
+  const need = { cpu: taskCpu(template.taskDefinition), memory: taskMemory(template.taskDefinition) };
+  const started: TaskRecord[] = [];
+  let unplaced = 0;
+  const ordinalBase = book.tasks.length;
+  for (const provider of providers) {
+    let containerInstanceArn: string | undefined;
+    let placed = true;
+    if (needsInstance(provider) && placement) {
+      const candidates = provider ? placement.instances.filter((i) => !i.capacityProviderName || i.capacityProviderName === provider) : placement.instances;
+      containerInstanceArn = chooseInstance(candidates, placement.remaining, need, template.placementStrategy === "binpack" ? "binpack" : "spread");
+      if (containerInstanceArn) {
+        const capacity = placement.remaining.get(containerInstanceArn);
+        if (capacity) {
+          capacity.cpu -= need.cpu;
+          capacity.memory -= need.memory;
+        }
+      } else if (provider) {
+        placed = false; // a capacity provider's task waits in PROVISIONING for capacity
+      } else {
+        unplaced++;
+        continue;
+      }
+    }
+    const record = newTask({
+      scope: template.scope,
+      clusterArn,
+      clusterName: template.cluster.cluster.clusterName ?? "",
+      taskDefinition: template.taskDefinition,
+      launch: provider ? { ...template.launch, launchType: provider.startsWith("FARGATE") ? "FARGATE" : "EC2" } : template.launch,
+      ...(provider ? { capacityProviderName: provider } : {}),
+      ...(containerInstanceArn ? { containerInstanceArn } : {}),
+      owner: template.owner,
+      startedBy: template.startedBy,
+      group: template.group,
+      tags: template.tags,
+      ordinal: ordinalBase + started.length,
+      id: env.ids.hex32(),
+      now: env.now,
+      placed,
+      stepMs: env.config.stepMs,
+    });
+    book.add(record);
+    started.push(record);
+  }
+  return { started, unplaced };
+}
+
+/** The stored tasks, with the versions this reconcile has changed in their place. */
+function latestTasks(stored: readonly Wire<Task>[], current: readonly Wire<Task>[]): Wire<Task>[] {
+  const byArn = new Map(stored.map((t) => [t.taskArn, t] as const));
+  for (const t of current) byArn.set(t.taskArn, t);
+  return [...byArn.values()];
+}
+
+function countByProvider(live: readonly TaskRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of live) {
+    const name = t.task.capacityProviderName;
+    if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Tasks of a capacity provider still waiting for an instance get one when room appears. */
+export async function placeWaitingTasks(tx: Tx, book: TaskBook, template: GroupTemplate, env: ReconcileEnv): Promise<void> {
+  const waiting = book.live().filter((t) => t.task.lastStatus === "PROVISIONING" && t.nextStepAt === undefined && !t.task.containerInstanceArn && t.task.capacityProviderName && !t.task.capacityProviderName.startsWith("FARGATE"));
+  if (!waiting.length) return;
+  const clusterArn = template.cluster.cluster.clusterArn ?? "";
+  const scope = `${template.scope.account}/${template.scope.region}`;
+  const instances = (await tx.list("containerInstance", { scope, parent: clusterArn })).map((r) => r.containerInstance);
+  const clusterTasks = (await tx.list("task", { scope, parent: clusterArn })).map((r) => r.task);
+  const remaining = remainingCapacity(instances, latestTasks(clusterTasks, book.tasks.map((t) => t.task)));
+  const need = { cpu: taskCpu(template.taskDefinition), memory: taskMemory(template.taskDefinition) };
+  for (const record of waiting) {
+    const candidates = instances.filter((i) => !i.capacityProviderName || i.capacityProviderName === record.task.capacityProviderName);
+    const arn = chooseInstance(candidates, remaining, need);
+    if (!arn) continue;
+    const capacity = remaining.get(arn);
+    if (capacity) {
+      capacity.cpu -= need.cpu;
+      capacity.memory -= need.memory;
+    }
+    book.replace(record, { ...record, task: { ...record.task, containerInstanceArn: arn }, nextStepAt: env.now + env.config.stepMs });
+  }
+}
+
+/** Instances of the cluster that are DRAINING. */
+export async function drainingInstances(tx: Tx, scope: string, clusterArn: string): Promise<Set<string>> {
+  const instances = await tx.list("containerInstance", { scope, parent: clusterArn });
+  return new Set(instances.filter((i) => i.containerInstance.status === "DRAINING").map((i) => i.containerInstance.containerInstanceArn ?? ""));
+}
