@@ -92,6 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     store,
     clock,
     ids: randomIds,
+    config,
     wakeScheduler,
   });
   const dispatchOptions = {

@@ -14,13 +14,15 @@ import type {
   ListClustersResponse,
   PutClusterCapacityProvidersRequest,
   PutClusterCapacityProvidersResponse,
+  Service,
+  Task,
   UpdateClusterRequest,
   UpdateClusterResponse,
   UpdateClusterSettingsRequest,
   UpdateClusterSettingsResponse,
 } from "@aws-sdk/client-ecs";
 import { arns } from "../domain/arn";
-import { clusterTaskCounts } from "../domain/counts";
+import { clusterTaskCounts, isPending, isRunning } from "../domain/counts";
 import type { ClusterRecord } from "../domain/records";
 import { tagProblem } from "../domain/tags";
 import {
@@ -48,7 +50,8 @@ async function withCounts(tx: Tx, ctx: RequestContext, record: ClusterRecord): P
     services.map((s) => s.service),
     standaloneTasks.map((t) => t.task),
   );
-  const registeredContainerInstancesCount = await tx.count("containerInstance", { scope: ctx.scope, parent: clusterArn });
+  const instances = await tx.list("containerInstance", { scope: ctx.scope, parent: clusterArn });
+  const registeredContainerInstancesCount = instances.filter((i) => i.containerInstance.status !== "INACTIVE").length;
   return {
     ...record.cluster,
     activeServicesCount: services.filter((s) => s.service.status === "ACTIVE").length,
@@ -115,20 +118,44 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
   });
 };
 
-function statistics(cluster: Wire<Cluster>): KeyValuePair[] {
-  return [
-    { name: "runningTasksCount", value: String(cluster.runningTasksCount ?? 0) },
-    { name: "pendingTasksCount", value: String(cluster.pendingTasksCount ?? 0) },
-    { name: "activeServicesCount", value: String(cluster.activeServicesCount ?? 0) },
-  ];
+/** Fargate when the launch type (or, without one, a capacity provider) says so; otherwise EC2. */
+function isFargate(launchType: string | undefined, providers: readonly (string | undefined)[]): boolean {
+  if (launchType) return launchType === "FARGATE";
+  return providers.some((p) => (p ?? "").startsWith("FARGATE"));
+}
+
+/** The STATISTICS of DescribeClusters: ECS splits task and service counts by launch type. */
+function launchTypeStatistics(services: readonly Wire<Service>[], tasks: readonly Wire<Task>[]): KeyValuePair[] {
+  const counts = { runningEC2TasksCount: 0, runningFargateTasksCount: 0, pendingEC2TasksCount: 0, pendingFargateTasksCount: 0, activeEC2ServiceCount: 0, activeFargateServiceCount: 0, drainingEC2ServiceCount: 0, drainingFargateServiceCount: 0 };
+  for (const task of tasks) {
+    const fargate = isFargate(task.launchType, [task.capacityProviderName]);
+    if (isRunning(task)) counts[fargate ? "runningFargateTasksCount" : "runningEC2TasksCount"]++;
+    else if (isPending(task)) counts[fargate ? "pendingFargateTasksCount" : "pendingEC2TasksCount"]++;
+  }
+  for (const service of services) {
+    const fargate = isFargate(service.launchType, (service.capacityProviderStrategy ?? []).map((s) => s.capacityProvider));
+    if (service.status === "ACTIVE") counts[fargate ? "activeFargateServiceCount" : "activeEC2ServiceCount"]++;
+    else if (service.status === "DRAINING") counts[fargate ? "drainingFargateServiceCount" : "drainingEC2ServiceCount"]++;
+  }
+  return Object.entries(counts).map(([name, value]) => ({ name, value: String(value) }));
+}
+
+async function statistics(tx: Tx, ctx: RequestContext, cluster: Wire<Cluster>): Promise<KeyValuePair[]> {
+  const clusterArn = cluster.clusterArn ?? "";
+  const services = await tx.list("service", { scope: ctx.scope, parent: clusterArn });
+  const tasks = await tx.list("task", { scope: ctx.scope, parent: clusterArn });
+  return launchTypeStatistics(
+    services.map((s) => s.service),
+    tasks.map((t) => t.task),
+  );
 }
 
 /** The cluster as DescribeClusters shows it for the requested `include` fields. */
-function presented(cluster: Wire<Cluster>, include: readonly string[]): Wire<Cluster> {
+function presented(cluster: Wire<Cluster>, include: readonly string[], stats: KeyValuePair[]): Wire<Cluster> {
   const { tags, settings, statistics: _stats, configuration, attachments, ...rest } = cluster;
   return {
     ...rest,
-    statistics: include.includes("STATISTICS") ? statistics(cluster) : [],
+    statistics: include.includes("STATISTICS") ? stats : [],
     tags: include.includes("TAGS") ? tags ?? [] : [],
     ...(include.includes("SETTINGS") ? { settings } : {}),
     ...(include.includes("CONFIGURATIONS") && configuration ? { configuration } : {}),
@@ -144,7 +171,11 @@ const describeClusters: Handler<DescribeClustersRequest, DescribeClustersRespons
       const arn = clusterArnOf(ctx, requested);
       const record = inScope(arn, ctx) ? await tx.get("cluster", arn) : undefined;
       if (!record) failures.push({ arn, reason: "MISSING" });
-      else clusters.push(presented(await withCounts(tx, ctx, record), input.include ?? []));
+      else {
+        const include = input.include ?? [];
+        const stats = include.includes("STATISTICS") ? await statistics(tx, ctx, record.cluster) : [];
+        clusters.push(presented(await withCounts(tx, ctx, record), include, stats));
+      }
     }
     return { clusters, failures };
   });

@@ -1,4 +1,5 @@
 // What every operation handler receives besides its input.
+import type { Config } from "../config";
 import type { Clock } from "../scheduler/clock";
 import type { Store } from "../store/store";
 import type { Scope } from "../domain/arn";
@@ -20,6 +21,8 @@ export interface RequestContext extends Scope {
   readonly store: Store;
   readonly clock: Clock;
   readonly ids: IdSource;
+  /** Settings handlers need (task step time, stopped-task retention). */
+  readonly config: Readonly<Config>;
   /** Tells the scheduler that desired state changed (a hint; the loop also polls). */
   readonly wakeScheduler: () => void;
 }

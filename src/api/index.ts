@@ -2,6 +2,9 @@
 import type { AnyHandler } from "./context";
 import { clusterHandlers } from "./clusters";
 import { serviceHandlers } from "./services";
+import { taskHandlers } from "./tasks";
+import { containerInstanceHandlers } from "./containerInstances";
+import { capacityProviderHandlers } from "./capacityProviders";
 import { taskSetHandlers } from "./taskSets";
 import { tagHandlers } from "./tags";
 import { taskDefinitionHandlers } from "./taskDefinitions";
@@ -12,4 +15,7 @@ export const handlers: Readonly<Record<string, AnyHandler>> = {
   ...tagHandlers,
   ...serviceHandlers,
   ...taskSetHandlers,
+  ...taskHandlers,
+  ...containerInstanceHandlers,
+  ...capacityProviderHandlers,
 };

@@ -1,0 +1,242 @@
+// Tasks: RunTask, StartTask, StopTask, ListTasks, DescribeTasks.
+import type {
+  DescribeTasksRequest,
+  DescribeTasksResponse,
+  Failure,
+  ListTasksRequest,
+  ListTasksResponse,
+  RunTaskRequest,
+  RunTaskResponse,
+  StartTaskRequest,
+  StartTaskResponse,
+  StopTaskRequest,
+  StopTaskResponse,
+  Tag,
+  Task,
+} from "@aws-sdk/client-ecs";
+import { arns, isArn, nameOf, parseArn } from "../domain/arn";
+import type { ClusterRecord, TaskDefinitionRecord, TaskRecord } from "../domain/records";
+import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { parseTaskDefinitionReference } from "../domain/taskDefinition";
+import { InvalidParameterException } from "../protocol/errors";
+import type { Wire } from "../protocol/wire";
+import { type GroupTemplate, type ReconcileEnv, startTasks, TaskBook } from "../scheduler/group";
+import { newTask, requestStop } from "../scheduler/lifecycle";
+import type { Tx } from "../store/store";
+import type { Handler, RequestContext } from "./context";
+import { launchSettings } from "./launch";
+import { listPage } from "./paging";
+import { activeCluster, inScope } from "./resolve";
+import { usableTaskDefinition } from "./taskDefinitions";
+
+const MAX_TASKS_PER_CALL = 10;
+
+function envOf(ctx: RequestContext): ReconcileEnv {
+  return { now: ctx.clock.now(), config: ctx.config, ids: ctx.ids, stats: { transitions: 0 } };
+}
+
+function checkTags(tags: readonly Tag[] | undefined): void {
+  const problem = tagProblem(tags ?? []);
+  if (problem) throw new InvalidParameterException(problem);
+  if ((tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
+}
+
+/** Tags of a new standalone task: its own, plus the task definition's when propagateTags says so. */
+function standaloneTags(input: { tags?: Tag[]; propagateTags?: string }, def: TaskDefinitionRecord): Tag[] {
+  const own = input.tags ?? [];
+  if (input.propagateTags !== "TASK_DEFINITION") return own;
+  const keys = new Set(own.map((t) => t.key));
+  return [...own, ...def.tags.filter((t) => !keys.has(t.key))];
+}
+
+function groupOf(input: { group?: string }, def: TaskDefinitionRecord): string {
+  return input.group ?? `family:${def.taskDefinition.family}`;
+}
+
+export function taskArnOf(ctx: RequestContext, cluster: ClusterRecord, task: string): string {
+  return isArn(task) ? task : arns.task(ctx, cluster.cluster.clusterName ?? "", task);
+}
+
+const runTask: Handler<RunTaskRequest, RunTaskResponse> = async (input, ctx) => {
+  const count = input.count ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_TASKS_PER_CALL) throw new InvalidParameterException(`count must be an integer between 1 and ${MAX_TASKS_PER_CALL}.`);
+  checkTags(input.tags);
+  if (input.startedBy !== undefined && input.startedBy.length > 128) throw new InvalidParameterException("startedBy can be at most 128 characters long.");
+  const result = await ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const def = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? "");
+    const launch = launchSettings(input, def.taskDefinition, cluster.cluster, 0);
+    const env = envOf(ctx);
+    const book = new TaskBook([]);
+    const template: GroupTemplate = {
+      scope: ctx,
+      cluster,
+      owner: "",
+      startedBy: input.startedBy ?? "",
+      group: groupOf(input, def),
+      taskDefinition: def.taskDefinition,
+      launch,
+      tags: standaloneTags(input, def),
+      placementStrategy: input.placementStrategy?.[0]?.type,
+    };
+    const { started, unplaced } = await startTasks(tx, book, template, count, env);
+    const withOverrides = started.map((r) => withInput(r, input));
+    for (const r of withOverrides) await tx.put("task", r);
+    const failures: Failure[] = Array.from({ length: unplaced }, () => ({ reason: "RESOURCE:MEMORY", detail: "No container instance in the cluster has the cpu and memory this task needs." }));
+    return { tasks: withOverrides.map((r) => r.task), failures };
+  });
+  ctx.wakeScheduler();
+  return result;
+};
+
+function withInput(record: TaskRecord, input: { overrides?: Wire<Task>["overrides"]; enableExecuteCommand?: boolean }): TaskRecord {
+  return {
+    ...record,
+    task: {
+      ...record.task,
+      ...(input.overrides ? { overrides: { containerOverrides: [], inferenceAcceleratorOverrides: [], ...input.overrides } } : {}),
+      ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
+    },
+  };
+}
+
+const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ctx) => {
+  const instances = input.containerInstances ?? [];
+  if (instances.length === 0 || instances.length > MAX_TASKS_PER_CALL) throw new InvalidParameterException(`containerInstances must name between 1 and ${MAX_TASKS_PER_CALL} container instances.`);
+  checkTags(input.tags);
+  const result = await ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const def = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? "");
+    const launch = launchSettings({ launchType: "EC2", networkConfiguration: input.networkConfiguration }, def.taskDefinition, cluster.cluster, 0);
+    const tasks: Wire<Task>[] = [];
+    const failures: Failure[] = [];
+    for (const [i, instance] of instances.entries()) {
+      const arn = isArn(instance) ? instance : arns.containerInstance(ctx, cluster.cluster.clusterName ?? "", instance);
+      const found = inScope(arn, ctx) ? await tx.get("containerInstance", arn) : undefined;
+      if (!found || found.containerInstance.status !== "ACTIVE") {
+        failures.push({ arn, reason: "MISSING" });
+        continue;
+      }
+      const record = withInput(
+        newTask({
+          scope: ctx,
+          clusterArn: cluster.cluster.clusterArn ?? "",
+          clusterName: cluster.cluster.clusterName ?? "",
+          taskDefinition: def.taskDefinition,
+          launch,
+          containerInstanceArn: arn,
+          owner: "",
+          ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+          group: groupOf(input, def),
+          tags: standaloneTags(input, def),
+          ordinal: i,
+          id: ctx.ids.hex32(),
+          now: ctx.clock.now(),
+          placed: true,
+          stepMs: ctx.config.stepMs,
+        }),
+        input,
+      );
+      await tx.put("task", record);
+      tasks.push(record.task);
+    }
+    return { tasks, failures };
+  });
+  ctx.wakeScheduler();
+  return result;
+};
+
+/** Marks the task set or service that owns a task for a reconcile now. */
+async function wakeOwner(tx: Tx, owner: string, now: number): Promise<void> {
+  const type = parseArn(owner)?.resourceType;
+  if (type === "task-set") {
+    const record = await tx.get("taskSet", owner);
+    if (record) await tx.put("taskSet", { ...record, reconcileAt: now });
+  } else if (type === "service") {
+    const record = await tx.get("service", owner);
+    if (record) await tx.put("service", { ...record, reconcileAt: now });
+  }
+}
+
+const stopTask: Handler<StopTaskRequest, StopTaskResponse> = async (input, ctx) => {
+  if (input.reason !== undefined && input.reason.length > 255) throw new InvalidParameterException("reason can be at most 255 characters long.");
+  const result = await ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const arn = taskArnOf(ctx, cluster, input.task ?? "");
+    const record = inScope(arn, ctx) ? await tx.get("task", arn) : undefined;
+    if (!record || record.task.clusterArn !== cluster.cluster.clusterArn) throw new InvalidParameterException("The referenced task was not found.");
+    const stopped = requestStop(record, ctx.clock.now(), "UserInitiated", input.reason ?? "Task stopped by the user", ctx.config.stepMs);
+    await tx.put("task", stopped);
+    if (record.owner) await wakeOwner(tx, record.owner, ctx.clock.now());
+    return { task: stopped.task };
+  });
+  ctx.wakeScheduler();
+  return result;
+};
+
+async function tasksForService(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, serviceName: string): Promise<TaskRecord[]> {
+  const serviceArn = arns.service(ctx, cluster.cluster.clusterName ?? "", nameOf(serviceName));
+  const service = await tx.get("service", serviceArn);
+  if (!service) throw new InvalidParameterException("The service specified in the serviceName parameter does not exist.");
+  const owners = [serviceArn, ...(await tx.list("taskSet", { scope: ctx.scope, parent: serviceArn })).map((t) => t.taskSet.taskSetArn ?? "")];
+  const tasks: TaskRecord[] = [];
+  for (const owner of owners) tasks.push(...(await tx.list("task", { scope: ctx.scope, parent: cluster.cluster.clusterArn ?? "", name: owner })));
+  return tasks.sort((a, b) => ((a.task.taskArn ?? "") < (b.task.taskArn ?? "") ? -1 : 1));
+}
+
+const listTasks: Handler<ListTasksRequest, ListTasksResponse> = async (input, ctx) =>
+  ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const clusterArn = cluster.cluster.clusterArn ?? "";
+    const desiredStatus = input.desiredStatus ?? "RUNNING";
+    const instanceArn = input.containerInstance ? (isArn(input.containerInstance) ? input.containerInstance : arns.containerInstance(ctx, cluster.cluster.clusterName ?? "", input.containerInstance)) : undefined;
+    const family = input.family ? parseTaskDefinitionReference(input.family)?.family ?? input.family : undefined;
+    const keep = (r: TaskRecord) =>
+      r.task.desiredStatus === desiredStatus &&
+      (!instanceArn || r.task.containerInstanceArn === instanceArn) &&
+      (!family || (r.task.taskDefinitionArn ?? "").includes(`:task-definition/${family}:`)) &&
+      (!input.startedBy || r.task.startedBy === input.startedBy) &&
+      (!input.launchType || r.task.launchType === input.launchType);
+    const serviceTasks = input.serviceName ? await tasksForService(tx, ctx, cluster, input.serviceName) : undefined;
+    const page = await listPage(
+      input,
+      async (afterArn, limit) => {
+        if (!serviceTasks) return tx.list("task", { scope: ctx.scope, parent: clusterArn, afterArn, limit });
+        return serviceTasks.filter((t) => afterArn === undefined || (t.task.taskArn ?? "") > afterArn).slice(0, limit);
+      },
+      (r) => r.task.taskArn ?? "",
+      keep,
+    );
+    return { taskArns: page.items.map((r) => r.task.taskArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  });
+
+const describeTasks: Handler<DescribeTasksRequest, DescribeTasksResponse> = async (input, ctx) => {
+  const requested = input.tasks ?? [];
+  if (requested.length === 0) throw new InvalidParameterException("Tasks cannot be empty.");
+  if (requested.length > 100) throw new InvalidParameterException("tasks can have at most 100 items.");
+  return ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const includeTags = input.include?.includes("TAGS") ?? false;
+    const tasks: Wire<Task>[] = [];
+    const failures: Failure[] = [];
+    for (const task of requested) {
+      const arn = taskArnOf(ctx, cluster, task);
+      const record = inScope(arn, ctx) ? await tx.get("task", arn) : undefined;
+      if (!record || record.task.clusterArn !== cluster.cluster.clusterArn) {
+        failures.push({ arn, reason: "MISSING" });
+        continue;
+      }
+      const { tags, ...rest } = record.task;
+      tasks.push(includeTags ? { ...rest, tags: tags ?? [] } : rest);
+    }
+    return { tasks, failures };
+  });
+};
+
+export const taskHandlers = {
+  RunTask: runTask,
+  StartTask: startTask,
+  StopTask: stopTask,
+  ListTasks: listTasks,
+  DescribeTasks: describeTasks,
+};
