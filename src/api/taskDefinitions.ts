@@ -21,7 +21,7 @@ import { arns } from "../domain/arn";
 import { decodeNextToken, encodeNextToken } from "../domain/pagination";
 import type { TaskDefinitionRecord } from "../domain/records";
 import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
-import { parseTaskDefinitionReference, taskDefinitionProblem } from "../domain/taskDefinition";
+import { cpuUnits, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../domain/taskDefinition";
 import { ClientException, InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
@@ -80,6 +80,9 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
     const { tags: _tags, ...definition } = input;
     const taskDefinition: Wire<TaskDefinition> = {
       ...definition,
+      // ECS stores "1 vCPU" and "2 GB" as the integers they stand for ("1024", "2048").
+      ...(input.cpu !== undefined ? { cpu: String(cpuUnits(input.cpu)) } : {}),
+      ...(input.memory !== undefined ? { memory: String(memoryMiB(input.memory)) } : {}),
       taskDefinitionArn: arns.taskDefinition(ctx, family, revision),
       family,
       revision,
@@ -152,7 +155,8 @@ const listTaskDefinitions: Handler<ListTaskDefinitionsRequest, ListTaskDefinitio
 
 const listTaskDefinitionFamilies: Handler<ListTaskDefinitionFamiliesRequest, ListTaskDefinitionFamiliesResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
-    const status = input.status ?? "ACTIVE";
+    // Unlike ListTaskDefinitions, the default lists ACTIVE and INACTIVE families alike.
+    const status = input.status ?? "ALL";
     const activeFamilies = new Set<string>();
     const families = new Set<string>();
     for (const d of await allDefinitions(tx, ctx)) {
