@@ -5,14 +5,19 @@ import type { Tag } from "@aws-sdk/client-ecs";
 export const MAX_TAGS_PER_RESOURCE = 50;
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
+/** Limits count Unicode characters, not UTF-16 code units (a letter outside the BMP is one). */
+function characters(text: string): number {
+  return Array.from(text).length;
+}
+
 /** A reason the tags are refused, or undefined when they are valid. */
 export function tagProblem(tags: readonly Tag[]): string | undefined {
   const seen = new Set<string>();
   for (const tag of tags) {
     const key = tag.key;
     const value = tag.value ?? "";
-    if (key === undefined || key.length < 1 || key.length > 128) return "Tag keys must be between 1 and 128 characters long.";
-    if (value.length > 256) return `The value of tag '${key}' must be at most 256 characters long.`;
+    if (key === undefined || characters(key) < 1 || characters(key) > 128) return "Tag keys must be between 1 and 128 characters long.";
+    if (characters(value) > 256) return `The value of tag '${key}' must be at most 256 characters long.`;
     if (!TAG_CHARACTERS.test(key)) return `Tag key '${key}' contains characters that are not allowed. Allowed: letters, numbers, spaces and _ . : / = + - @`;
     if (!TAG_CHARACTERS.test(value)) return `The value of tag '${key}' contains characters that are not allowed. Allowed: letters, numbers, spaces and _ . : / = + - @`;
     if (key.toLowerCase().startsWith("aws:")) return "Tag keys cannot begin with the reserved prefix 'aws:'.";
