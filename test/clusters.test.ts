@@ -2,12 +2,14 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
+  CreateCapacityProviderCommand,
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
   type ECSClient,
   ListClustersCommand,
   paginateListClusters,
+  PutClusterCapacityProvidersCommand,
   UpdateClusterCommand,
   UpdateClusterSettingsCommand,
 } from "@aws-sdk/client-ecs";
@@ -78,6 +80,26 @@ describe("clusters", () => {
     assert.ok(!(await listAll()).includes(arnOf("insightful")));
   });
 
+  test("CreateCluster associates FARGATE providers, and refuses providers that do not exist", async () => {
+    const { cluster } = await ecs.send(
+      new CreateClusterCommand({
+        clusterName: "with-providers",
+        capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 1 }],
+      }),
+    );
+    assert.deepEqual(cluster?.capacityProviders, ["FARGATE", "FARGATE_SPOT"]);
+    assert.deepEqual(cluster?.defaultCapacityProviderStrategy, [{ capacityProvider: "FARGATE", weight: 1, base: 1 }]);
+
+    await refusedWith(ecs.send(new CreateClusterCommand({ clusterName: "bad-provider", capacityProviders: ["no-such-provider"] })), "InvalidParameterException", /no-such-provider/);
+    await refusedWith(
+      ecs.send(new CreateClusterCommand({ clusterName: "bad-provider", capacityProviders: ["FARGATE"], defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] })),
+      "InvalidParameterException",
+      /not associated with the cluster/,
+    );
+    assert.ok(!(await listAll()).includes(arnOf("bad-provider")));
+  });
+
   test("DescribeClusters shows tags, settings and statistics only when included", async () => {
     await ecs.send(
       new CreateClusterCommand({ clusterName: "described", tags: [{ key: "env", value: "dev" }], settings: [{ name: "containerInsights", value: "enabled" }] }),
@@ -135,6 +157,22 @@ describe("clusters", () => {
       const all = await client.send(new ListClustersCommand({ maxResults: 7 }));
       assert.equal(all.clusterArns?.length, 7);
       assert.equal(all.nextToken, undefined);
+
+      // Deleted clusters in the middle of a page are skipped, and pages stay full.
+      await client.send(new DeleteClusterCommand({ cluster: "page-1" }));
+      await client.send(new DeleteClusterCommand({ cluster: "page-2" }));
+      await client.send(new DeleteClusterCommand({ cluster: "page-4" }));
+      const left: string[][] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListClustersCommand({ maxResults: 2, nextToken: token }));
+        left.push(page.clusterArns ?? []);
+        token = page.nextToken;
+      } while (token);
+      assert.deepEqual(left, [
+        [arnOf("page-0"), arnOf("page-3")],
+        [arnOf("page-5"), arnOf("page-6")],
+      ]);
 
       await refusedWith(client.send(new ListClustersCommand({ maxResults: 101 })), "InvalidParameterException");
       await refusedWith(client.send(new ListClustersCommand({ maxResults: 0 })), "InvalidParameterException");
@@ -221,6 +259,20 @@ describe("cluster isolation between accounts and regions", () => {
     assert.deepEqual((await alice.send(new ListClustersCommand({}))).clusterArns, [arnOf("shared-name", "us-east-1", "111111111111")]);
     const aliceView = await alice.send(new DescribeClustersCommand({ clusters: ["shared-name"] }));
     assert.equal(aliceView.clusters?.[0].status, "ACTIVE", "Bob's delete attempt changed nothing");
+  });
+
+  test("a capacity provider ARN of another account is not the caller's provider of that name", async () => {
+    const alice = server.client({ accessKeyId: "111111111111" });
+    const bob = server.client({ accessKeyId: "222222222222" });
+    const asg = (account: string) => `arn:aws:autoscaling:us-east-1:${account}:autoScalingGroup:1:autoScalingGroupName/asg`;
+    await alice.send(new CreateCapacityProviderCommand({ name: "shared-cp", autoScalingGroupProvider: { autoScalingGroupArn: asg("111111111111") } }));
+    await bob.send(new CreateCapacityProviderCommand({ name: "shared-cp", autoScalingGroupProvider: { autoScalingGroupArn: asg("222222222222") } }));
+    await bob.send(new CreateClusterCommand({ clusterName: "bob-cluster" }));
+    const alicesProvider = "arn:aws:ecs:us-east-1:111111111111:capacity-provider/shared-cp";
+    await refusedWith(bob.send(new PutClusterCapacityProvidersCommand({ cluster: "bob-cluster", capacityProviders: [alicesProvider], defaultCapacityProviderStrategy: [] })), "InvalidParameterException");
+    await refusedWith(bob.send(new CreateClusterCommand({ clusterName: "bob-other", capacityProviders: [alicesProvider] })), "InvalidParameterException");
+    const own = await bob.send(new PutClusterCapacityProvidersCommand({ cluster: "bob-cluster", capacityProviders: ["shared-cp"], defaultCapacityProviderStrategy: [] }));
+    assert.deepEqual(own.cluster?.capacityProviders, ["shared-cp"]);
   });
 
   test("two regions of one account see nothing of each other", async () => {

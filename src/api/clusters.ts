@@ -21,7 +21,7 @@ import type {
   UpdateClusterSettingsRequest,
   UpdateClusterSettingsResponse,
 } from "@aws-sdk/client-ecs";
-import { arns } from "../domain/arn";
+import { arns, isArn, nameOf } from "../domain/arn";
 import { clusterTaskCounts, isPending, isRunning } from "../domain/counts";
 import type { ClusterRecord } from "../domain/records";
 import { tagProblem } from "../domain/tags";
@@ -37,7 +37,6 @@ import type { Handler, RequestContext } from "./context";
 import { activeCluster, clusterArnOf, DEFAULT_CLUSTER, inScope } from "./resolve";
 import { listPage } from "./paging";
 import { capacityProviderStrategyProblem } from "../domain/placement";
-import { nameOf } from "../domain/arn";
 
 const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
@@ -76,6 +75,19 @@ function mergeSettings<T extends { name?: string }>(existing: readonly T[] | und
   return [...byName.values()];
 }
 
+/** Refuses providers that do not exist in the caller's account and region (FARGATE* always do). */
+async function requireCapacityProviders(tx: Tx, ctx: RequestContext, providers: readonly string[]): Promise<void> {
+  for (const provider of providers) {
+    if (provider === "FARGATE" || provider === "FARGATE_SPOT") continue;
+    const arn = arns.capacityProvider(ctx, nameOf(provider));
+    // An ARN must be exactly the provider's own: another account's provider of the same name is not ours.
+    const found = isArn(provider) && provider !== arn ? undefined : await tx.get("capacityProvider", arn);
+    if (!found || found.capacityProvider.status !== "ACTIVE") {
+      throw new InvalidParameterException(`The specified capacity provider '${provider}' does not exist. Specify a valid capacity provider and try again.`);
+    }
+  }
+}
+
 const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = async (input, ctx) => {
   const name = input.clusterName ?? DEFAULT_CLUSTER;
   if (!CLUSTER_NAME.test(name)) {
@@ -97,6 +109,7 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
     const arn = arns.cluster(ctx, name);
     const existing = await tx.get("cluster", arn);
     if (existing && existing.cluster.status === "ACTIVE") return { cluster: await withCounts(tx, ctx, existing) };
+    await requireCapacityProviders(tx, ctx, input.capacityProviders ?? []);
     const cluster: Wire<Cluster> = {
       clusterArn: arn,
       clusterName: name,
@@ -220,13 +233,7 @@ const putClusterCapacityProviders: Handler<PutClusterCapacityProvidersRequest, P
   if (strategyError) throw new InvalidParameterException(strategyError);
   return ctx.store.transaction(async (tx) => {
     const record = await activeCluster(tx, ctx, input.cluster);
-    for (const provider of providers) {
-      if (provider === "FARGATE" || provider === "FARGATE_SPOT") continue;
-      const found = await tx.get("capacityProvider", arns.capacityProvider(ctx, nameOf(provider)));
-      if (!found || found.capacityProvider.status !== "ACTIVE") {
-        throw new InvalidParameterException(`The specified capacity provider '${provider}' does not exist. Specify a valid capacity provider and try again.`);
-      }
-    }
+    await requireCapacityProviders(tx, ctx, providers);
     for (const item of strategy) {
       if (!providers.includes(item.capacityProvider ?? "")) {
         throw new InvalidParameterException("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
