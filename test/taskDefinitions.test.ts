@@ -259,6 +259,10 @@ describe("task definition isolation", () => {
       assert.deepEqual((await b.send(new ListTaskDefinitionFamiliesCommand({}))).families, ["shared"]);
       await refusedWith(b.send(new DescribeTaskDefinitionCommand({ taskDefinition: tdArn("shared", 2, "111111111111") })), "ClientException");
       await refusedWith(b.send(new DeregisterTaskDefinitionCommand({ taskDefinition: tdArn("shared", 2, "111111111111") })), "ClientException");
+      // Without a revision, another account's ARN does not fall back to the caller's own family of that name.
+      const foreignFamily = "arn:aws:ecs:us-east-1:111111111111:task-definition/shared";
+      await refusedWith(b.send(new DescribeTaskDefinitionCommand({ taskDefinition: foreignFamily })), "ClientException");
+      assert.equal((await a.send(new DescribeTaskDefinitionCommand({ taskDefinition: foreignFamily }))).taskDefinition?.revision, 2);
       assert.equal((await a.send(new DescribeTaskDefinitionCommand({ taskDefinition: "shared:2" }))).taskDefinition?.status, "ACTIVE");
     } finally {
       await server.close();

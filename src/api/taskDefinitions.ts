@@ -41,11 +41,9 @@ async function revisionsOf(tx: Tx, ctx: RequestContext, family: string): Promise
 export async function findTaskDefinition(tx: Tx, ctx: RequestContext, reference: string): Promise<TaskDefinitionRecord | undefined> {
   const ref = parseTaskDefinitionReference(reference);
   if (!ref) return undefined;
-  if (ref.revision !== undefined) {
-    const arn = reference.startsWith("arn:") ? reference : arns.taskDefinition(ctx, ref.family, ref.revision);
-    if (!inScope(arn, ctx)) return undefined;
-    return tx.get("taskDefinition", arn);
-  }
+  // Another account's or region's ARN names nothing here, with or without a revision.
+  if (reference.startsWith("arn:") && !inScope(reference, ctx)) return undefined;
+  if (ref.revision !== undefined) return tx.get("taskDefinition", arns.taskDefinition(ctx, ref.family, ref.revision));
   const active = (await revisionsOf(tx, ctx, ref.family)).filter((r) => r.taskDefinition.status === "ACTIVE");
   return active[active.length - 1];
 }
