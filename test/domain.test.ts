@@ -6,7 +6,7 @@ import { arns, isArn, nameOf, parseArn } from "../src/domain/arn";
 import { decodeNextToken, encodeNextToken } from "../src/domain/pagination";
 import { capacityProviderStrategyProblem, splitByStrategy } from "../src/domain/placement";
 import { computeDesiredCount, scaleProblem } from "../src/domain/scale";
-import { mergeTags, removeTags, tagProblem } from "../src/domain/tags";
+import { mergeTags, removeTags, tagKeyProblem, tagProblem } from "../src/domain/tags";
 import { cpuUnits, isValidFargateSize, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../src/domain/taskDefinition";
 
 describe("computeDesiredCount: service desiredCount x scale%, always rounded up", () => {
@@ -80,6 +80,18 @@ describe("tagProblem", () => {
       else assert.equal(result, undefined);
     });
   }
+
+  const keys: [string, boolean][] = [
+    ["team", true],
+    ["k".repeat(128), true],
+    ["", false],
+    ["k".repeat(129), false],
+    ["a#b", false],
+    ["aws:x", false],
+    ["AwS:x", false],
+  ];
+  for (const [key, valid] of keys) test(`tagKeyProblem '${key.slice(0, 20)}': ${valid ? "valid" : "refused"}`, () => assert.equal(tagKeyProblem(key) === undefined, valid));
+  test("tagKeyProblem refuses a missing key", () => assert.match(tagKeyProblem(undefined) ?? "", /between 1 and 128/));
 
   test("keys differing only in case are different keys", () => assert.equal(tagProblem([{ key: "Env" }, { key: "env" }]), undefined));
 

@@ -105,6 +105,21 @@ describe("tags", () => {
       });
     }
 
+    const badKeys: [string, string][] = [
+      ["an empty key", ""],
+      ["a key of 129 characters", "k".repeat(129)],
+      ["a key with '#'", "bad#key"],
+      ["the aws: prefix", "aws:owner"],
+      ["the AWS: prefix", "AWS:owner"],
+    ];
+    for (const [what, key] of badKeys) {
+      test(`UntagResource refuses ${what}`, async () => {
+        const arn = await cluster("untag-rules", [{ key: "keep", value: "me" }]);
+        await refusedWith(ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["keep", key] })), "InvalidParameterException");
+        assert.deepEqual(await tagsOf(arn), [{ key: "keep", value: "me" }]);
+      });
+    }
+
     test("CreateCluster refuses bad tags and creates nothing", async () => {
       for (const [, tags] of refusals) {
         await refusedWith(ecs.send(new CreateClusterCommand({ clusterName: "never-created", tags })), "InvalidParameterException");

@@ -10,7 +10,7 @@ import type {
 } from "@aws-sdk/client-ecs";
 import { parseArn } from "../domain/arn";
 import type { Records } from "../domain/records";
-import { MAX_TAGS_PER_RESOURCE, mergeTags, removeTags, tagProblem } from "../domain/tags";
+import { MAX_TAGS_PER_RESOURCE, mergeTags, removeTags, tagKeyProblem, tagProblem } from "../domain/tags";
 import { ClusterNotFoundException, InvalidParameterException, ResourceNotFoundException } from "../protocol/errors";
 import type { Tx, Kind } from "../store/store";
 import type { Handler, RequestContext } from "./context";
@@ -58,12 +58,17 @@ const tagResource: Handler<TagResourceRequest, TagResourceResponse> = async (inp
   });
 };
 
-const untagResource: Handler<UntagResourceRequest, UntagResourceResponse> = async (input, ctx) =>
-  ctx.store.transaction(async (tx) => {
+const untagResource: Handler<UntagResourceRequest, UntagResourceResponse> = async (input, ctx) => {
+  const keys = input.tagKeys ?? [];
+  // The keys follow the same rules as in TagResource; "aws:" tags cannot be removed either.
+  const problem = keys.map(tagKeyProblem).find((p) => p !== undefined);
+  if (problem) throw new InvalidParameterException(problem);
+  return ctx.store.transaction(async (tx) => {
     const { access, record } = await taggable(tx, ctx, input.resourceArn ?? "");
-    await tx.put(access.kind, access.write(record, removeTags(access.read(record), input.tagKeys ?? [])));
+    await tx.put(access.kind, access.write(record, removeTags(access.read(record), keys)));
     return {};
   });
+};
 
 const listTagsForResource: Handler<ListTagsForResourceRequest, ListTagsForResourceResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {

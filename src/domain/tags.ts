@@ -10,17 +10,24 @@ function characters(text: string): number {
   return Array.from(text).length;
 }
 
+/** A reason a tag key is refused (in TagResource and UntagResource alike), or undefined. */
+export function tagKeyProblem(key: string | undefined): string | undefined {
+  if (key === undefined || characters(key) < 1 || characters(key) > 128) return "Tag keys must be between 1 and 128 characters long.";
+  if (!TAG_CHARACTERS.test(key)) return `Tag key '${key}' contains characters that are not allowed. Allowed: letters, numbers, spaces and _ . : / = + - @`;
+  if (key.toLowerCase().startsWith("aws:")) return "Tag keys cannot begin with the reserved prefix 'aws:'.";
+  return undefined;
+}
+
 /** A reason the tags are refused, or undefined when they are valid. */
 export function tagProblem(tags: readonly Tag[]): string | undefined {
   const seen = new Set<string>();
   for (const tag of tags) {
-    const key = tag.key;
+    const keyProblem = tagKeyProblem(tag.key);
+    if (keyProblem) return keyProblem;
+    const key = tag.key ?? "";
     const value = tag.value ?? "";
-    if (key === undefined || characters(key) < 1 || characters(key) > 128) return "Tag keys must be between 1 and 128 characters long.";
     if (characters(value) > 256) return `The value of tag '${key}' must be at most 256 characters long.`;
-    if (!TAG_CHARACTERS.test(key)) return `Tag key '${key}' contains characters that are not allowed. Allowed: letters, numbers, spaces and _ . : / = + - @`;
     if (!TAG_CHARACTERS.test(value)) return `The value of tag '${key}' contains characters that are not allowed. Allowed: letters, numbers, spaces and _ . : / = + - @`;
-    if (key.toLowerCase().startsWith("aws:")) return "Tag keys cannot begin with the reserved prefix 'aws:'.";
     if (seen.has(key)) return `Tag keys must be unique: '${key}' appears more than once.`;
     seen.add(key);
   }
