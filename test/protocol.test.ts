@@ -1,6 +1,7 @@
 // The AWS JSON 1.1 wire under hostile input, over raw HTTP. After every refusal the server still
 // answers and nothing changed.
 import * as assert from "node:assert/strict";
+import * as http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { CreateClusterCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { handlers } from "../src/api";
@@ -149,6 +150,36 @@ describe("protocol", () => {
   test("a body over 1 MiB is 413 RequestEntityTooLargeException", async () => {
     const big = JSON.stringify({ clusterName: "big", padding: "x".repeat(1024 * 1024) });
     await refused("CreateCluster", big, "RequestEntityTooLargeException", 413);
+  });
+
+  test("a streamed (chunked) body over 1 MiB without Content-Length is 413 too", async () => {
+    const before = await clusterArns();
+    const url = new URL(server.url);
+    const response = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const request = http.request(
+        { host: url.hostname, port: url.port, method: "POST", path: "/", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonEC2ContainerServiceV20141113.CreateCluster" } },
+        (res) => {
+          let body = "";
+          res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          res.on("end", () => resolve({ status: res.statusCode, body }));
+        },
+      );
+      request.on("error", reject);
+      request.write('{"clusterName": "chunky", "padding": "');
+      for (let i = 0; i < 20; i++) request.write(Buffer.alloc(64 * 1024, "x"));
+      request.end('"}');
+    });
+    assert.equal(response.status, 413);
+    assert.equal((JSON.parse(response.body) as { __type: string }).__type, "RequestEntityTooLargeException");
+    assert.deepEqual(await clusterArns(), before);
+  });
+
+  test("only POST / is the API", async () => {
+    for (const [method, path] of [["GET", "/"], ["PUT", "/"], ["POST", "/clusters"]]) {
+      const response = await fetch(`${server.url}${path}`, { method });
+      assert.equal(response.status, 400, `${method} ${path}`);
+      assert.equal(((await response.json()) as { __type: string }).__type, "SerializationException");
+    }
   });
 
   test("__proto__ and constructor keys pollute nothing and are data where the model has maps", async () => {
