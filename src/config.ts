@@ -36,9 +36,10 @@ interface Option {
   apply(config: Config, value: string): void;
 }
 
-function positiveInteger(name: string, value: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got '${value}')`);
+function positiveInteger(name: string, value: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  // Digits only: Number() would also take "", " ", "0x10" and "1e3".
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got '${value}')`);
   return n;
 }
 
@@ -59,7 +60,7 @@ function parseAccounts(value: string): Map<string, string> {
 }
 
 export const OPTIONS: readonly Option[] = [
-  { flag: "--port", env: "ECSLITE_PORT", arg: "N", help: "port to listen on (default 4566; 0 picks a free one)", apply: (c, v) => (c.port = positiveInteger("--port", v)) },
+  { flag: "--port", env: "ECSLITE_PORT", arg: "N", help: "port to listen on (default 4566; 0 picks a free one)", apply: (c, v) => (c.port = positiveInteger("--port", v, 0, 65535)) },
   { flag: "--host", env: "ECSLITE_HOST", arg: "ADDR", help: "address to bind (default 127.0.0.1)", apply: (c, v) => (c.host = v) },
   { flag: "--data-dir", env: "ECSLITE_DATA_DIR", arg: "DIR", help: "directory of the SQLite store (default ./.ecslite)", apply: (c, v) => (c.dataDir = v) },
   { flag: "--in-memory", env: "ECSLITE_IN_MEMORY", help: "keep state in memory only (SQLite :memory:)", apply: (c, v) => (c.inMemory = v !== "false" && v !== "0") },

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { CreateClusterCommand, DescribeClustersCommand, ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
-import { OPTIONS } from "../src/config";
+import { OPTIONS, parseConfig } from "../src/config";
 import { startTestServer } from "./harness";
 
 const CLI = path.join(__dirname, "..", "src", "cli.js");
@@ -79,6 +79,24 @@ describe("cli", () => {
     const result = spawnSync(process.execPath, [CLI, "--colour", "blue"], { encoding: "utf8" });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /unknown option '--colour'/);
+  });
+
+  test("a port outside 0-65535 exits with status 2 and says why", () => {
+    for (const port of ["70000", "-1", "0x50", "eighty"]) {
+      const result = spawnSync(process.execPath, [CLI, "--port", port], { encoding: "utf8" });
+      assert.equal(result.status, 2, `--port ${port}`);
+      assert.match(result.stderr, /--port must be an integer from 0 to 65535/);
+    }
+  });
+
+  test("flags win over ECSLITE_* variables", () => {
+    const config = parseConfig(["--port", "5000", "--clock=virtual"], { ECSLITE_PORT: "6000", ECSLITE_LOG_LEVEL: "debug", ECSLITE_ACCOUNTS: "AKID=111122223333" });
+    assert.equal(config.port, 5000);
+    assert.equal(config.clock, "virtual");
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.accounts.get("AKID"), "111122223333");
+    assert.equal(parseConfig(["--no-scheduler"], {}).scheduler, false);
+    assert.throws(() => parseConfig(["--data-dir"], {}), /needs a value/);
   });
 
   test("state in --data-dir survives a SIGTERM and a restart", async () => {
