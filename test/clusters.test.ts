@@ -65,6 +65,12 @@ describe("clusters", () => {
     assert.deepEqual(clusters?.[0].tags, [{ key: "team", value: "a" }]);
   });
 
+  test("concurrent CreateCluster calls with one name make one cluster", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => ecs.send(new CreateClusterCommand({ clusterName: "stampede" }))));
+    assert.deepEqual(new Set(results.map((r) => r.cluster?.clusterArn)), new Set([arnOf("stampede")]));
+    assert.equal((await listAll()).filter((arn) => arn === arnOf("stampede")).length, 1);
+  });
+
   test("CreateCluster refuses a bad name", async () => {
     await refusedWith(ecs.send(new CreateClusterCommand({ clusterName: "no spaces" })), "InvalidParameterException", /Cluster name/);
     await refusedWith(ecs.send(new CreateClusterCommand({ clusterName: "x".repeat(256) })), "InvalidParameterException");

@@ -67,6 +67,11 @@ describe("task definitions", () => {
     assert.deepEqual(second.taskDefinition.compatibilities, ["EC2"]);
   });
 
+  test("concurrent registrations of one family get distinct, consecutive revisions", async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => register("racing")));
+    assert.deepEqual(results.map((r) => r.taskDefinition.revision).sort((a, b) => (a ?? 0) - (b ?? 0)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   test("a Fargate task definition is compatible with EC2 and FARGATE; awsvpc host ports follow container ports", async () => {
     const { taskDefinition } = await register("on-fargate", {
       requiresCompatibilities: ["FARGATE"],
