@@ -28,15 +28,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const randomIds: IdSource = {
-  hex32: () => randomBytes(16).toString("hex"),
-  digits19: () => {
-    const bytes = randomBytes(8);
+/** Random bytes drawn in blocks: ids are made by the hundred thousand when the scheduler starts tasks. */
+class RandomPool {
+  private buffer = Buffer.alloc(0);
+  private offset = 0;
+  take(n: number): Buffer {
+    if (this.offset + n > this.buffer.length) {
+      this.buffer = randomBytes(64 * 1024);
+      this.offset = 0;
+    }
+    const slice = this.buffer.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return slice;
+  }
+}
+
+function randomIdSource(): IdSource {
+  const pool = new RandomPool();
+  return {
+    hex32: () => pool.take(16).toString("hex"),
     // 19 digits, never starting with 0.
-    return (1_000_000_000_000_000_000n + (bytes.readBigUInt64BE() % 9_000_000_000_000_000_000n)).toString();
-  },
-  uuid: () => randomUUID(),
-};
+    digits19: () => (1_000_000_000_000_000_000n + (pool.take(8).readBigUInt64BE() % 9_000_000_000_000_000_000n)).toString(),
+    uuid: () => randomUUID(),
+  };
+}
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -78,6 +93,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = new Logger(config.logLevel);
+  const randomIds = randomIdSource();
   const store = await openStore(config);
   const clock: Clock = config.clock === "virtual" ? new VirtualClock() : new RealClock();
   const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;

@@ -24,4 +24,10 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX resources_due ON resources (due) WHERE due IS NOT NULL",
     ],
   },
+  {
+    // Every query names a parent, so (kind, scope, parent, ...) serves them all; one index fewer
+    // to write for each of the hundred thousand task rows a large convergence inserts.
+    version: 2,
+    statements: ["DROP INDEX resources_by_scope"],
+  },
 ];

@@ -29,6 +29,10 @@ export class SqliteStore implements Store {
       this.description = "sqlite in memory";
     }
     this.db.pragma("busy_timeout = 5000");
+    // A larger page cache and fewer WAL checkpoints: convergence writes many rows in bursts.
+    this.db.pragma("cache_size = -65536");
+    this.db.pragma("wal_autocheckpoint = 10000");
+    this.db.pragma("temp_store = MEMORY");
     this.migrate();
   }
 
@@ -117,10 +121,8 @@ export class SqliteStore implements Store {
 export function listSql(columns: string, kind: Kind, query: ListQuery): { sql: string; params: (string | number)[] } {
   const where = ["kind = ?", "scope = ?"];
   const params: (string | number)[] = [kind, query.scope];
-  if (query.parent !== undefined) {
-    where.push("parent = ?");
-    params.push(query.parent);
-  }
+  where.push("parent = ?");
+  params.push(query.parent);
   if (query.name !== undefined) {
     where.push("name = ?");
     params.push(query.name);

@@ -7,7 +7,8 @@ export type Kind = keyof Records;
 
 export interface ListQuery {
   readonly scope: string;
-  readonly parent?: string;
+  /** Required: every listing is within a parent ("" for top-level resources), which the indexes serve. */
+  readonly parent: string;
   readonly name?: string;
   /** Return rows whose arn sorts after this one (pagination). */
   readonly afterArn?: string;
