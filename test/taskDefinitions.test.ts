@@ -120,11 +120,20 @@ describe("task definitions", () => {
   test("ListTaskDefinitions: by family then revision (10 after 9), DESC, familyPrefix, status, pages", async () => {
     for (let i = 0; i < 10; i++) await register("paged");
     await register("paged-other");
+    // familyPrefix is, despite its name, the full family name: "paged" does not match "paged-other".
     const asc = await familyArns("paged");
-    assert.deepEqual(asc, [...Array.from({ length: 10 }, (_, i) => tdArn("paged", i + 1)), tdArn("paged-other", 1)]);
+    assert.deepEqual(asc, Array.from({ length: 10 }, (_, i) => tdArn("paged", i + 1)));
+    assert.deepEqual(await familyArns("page"), []);
 
     const desc = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "paged", sort: "DESC" }))).taskDefinitionArns;
     assert.deepEqual(desc, [...asc].reverse());
+
+    // Without a family, every family: by family name, then numerically by revision.
+    const all = (await ecs.send(new ListTaskDefinitionsCommand({}))).taskDefinitionArns ?? [];
+    const pagedAt = all.indexOf(tdArn("paged", 1));
+    assert.deepEqual(all.slice(pagedAt, pagedAt + 11), [...asc, tdArn("paged-other", 1)]);
+    const allDesc = (await ecs.send(new ListTaskDefinitionsCommand({ sort: "DESC" }))).taskDefinitionArns;
+    assert.deepEqual(allDesc, [...all].reverse());
 
     const seen: string[] = [];
     let nextToken: string | undefined;
@@ -135,7 +144,7 @@ describe("task definitions", () => {
       nextToken = page.nextToken;
       pages++;
     } while (nextToken);
-    assert.equal(pages, 3);
+    assert.equal(pages, 3); // 4 + 4 + 2
     assert.deepEqual(seen, asc);
 
     await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: "paged:3" }));

@@ -145,7 +145,8 @@ function pageOf<T>(items: readonly T[], input: { maxResults?: number; nextToken?
 const listTaskDefinitions: Handler<ListTaskDefinitionsRequest, ListTaskDefinitionsResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
     const status = input.status ?? "ACTIVE";
-    let defs = (await allDefinitions(tx, ctx)).filter((d) => d.status === status && (!input.familyPrefix || (d.family ?? "").startsWith(input.familyPrefix)));
+    // Despite its name, familyPrefix here is the full family name (ListTaskDefinitionFamilies takes a prefix).
+    let defs = (await allDefinitions(tx, ctx)).filter((d) => d.status === status && (!input.familyPrefix || d.family === input.familyPrefix));
     if (input.sort === "DESC") defs = defs.reverse();
     const page = pageOf(defs, input);
     return { taskDefinitionArns: page.items.map((d) => d.taskDefinitionArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
