@@ -7,7 +7,7 @@ import { decodeNextToken, encodeNextToken } from "../src/domain/pagination";
 import { capacityProviderStrategyProblem, splitByStrategy } from "../src/domain/placement";
 import { computeDesiredCount, scaleProblem } from "../src/domain/scale";
 import { mergeTags, removeTags, tagKeyProblem, tagProblem } from "../src/domain/tags";
-import { cpuUnits, isValidFargateSize, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../src/domain/taskDefinition";
+import { compatibilitiesOf, cpuUnits, isValidFargateSize, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../src/domain/taskDefinition";
 
 describe("computeDesiredCount: service desiredCount x scale%, always rounded up", () => {
   const cases: [desired: number, percent: number, expected: number][] = [
@@ -240,6 +240,19 @@ describe("taskDefinitionProblem", () => {
       else assert.equal(result, undefined);
     });
   }
+});
+
+describe("compatibilitiesOf", () => {
+  const cases: [Parameters<typeof compatibilitiesOf>[0], string[]][] = [
+    [{}, ["EXTERNAL", "EC2"]],
+    [{ networkMode: "bridge", cpu: "256", memory: "512" }, ["EXTERNAL", "EC2"]],
+    [{ networkMode: "host" }, ["EXTERNAL", "EC2"]],
+    [{ networkMode: "awsvpc" }, ["EC2"]],
+    [{ networkMode: "awsvpc", cpu: "256", memory: "4096" }, ["EC2"]],
+    [{ networkMode: "awsvpc", cpu: "256", memory: "512" }, ["EC2", "FARGATE"]],
+    [{ networkMode: "awsvpc", cpu: "1 vCPU", memory: "2 GB" }, ["EC2", "FARGATE"]],
+  ];
+  for (const [def, expected] of cases) test(`${JSON.stringify(def)} -> ${expected.join(", ")}`, () => assert.deepEqual(compatibilitiesOf(def), expected));
 });
 
 describe("capacityProviderStrategyProblem", () => {

@@ -47,8 +47,8 @@ describe("task definitions", () => {
     return { taskDefinition, tags };
   }
 
-  async function familyArns(familyPrefix: string, status?: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS"): Promise<string[]> {
-    return (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix, ...(status ? { status } : {}) }))).taskDefinitionArns ?? [];
+  async function familyArns(family: string, status?: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS"): Promise<string[]> {
+    return (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, ...(status ? { status } : {}) }))).taskDefinitionArns ?? [];
   }
 
   test("each registration of a family is the next revision, ACTIVE, with ECS's defaults filled in", async () => {
@@ -64,7 +64,7 @@ describe("task definitions", () => {
     assert.equal(container?.essential, true);
     assert.equal(container?.cpu, 0);
     assert.deepEqual(container?.portMappings, [{ containerPort: 80, hostPort: 0, protocol: "tcp" }]);
-    assert.deepEqual(second.taskDefinition.compatibilities, ["EC2"]);
+    assert.deepEqual(second.taskDefinition.compatibilities, ["EXTERNAL", "EC2"]);
   });
 
   test("concurrent registrations of one family get distinct, consecutive revisions", async () => {
@@ -85,6 +85,12 @@ describe("task definitions", () => {
     assert.equal(taskDefinition.containerDefinitions?.[0].portMappings?.[0].hostPort, 8080);
     assert.equal(taskDefinition.cpu, "256");
     assert.equal(taskDefinition.memory, "512");
+
+    // awsvpc alone is not enough for Fargate: it needs a task size Fargate offers.
+    const unsized = await register("awsvpc-unsized", { networkMode: "awsvpc" });
+    assert.deepEqual(unsized.taskDefinition.compatibilities, ["EC2"]);
+    const sized = await register("awsvpc-sized", { networkMode: "awsvpc", cpu: "512", memory: "1024" });
+    assert.deepEqual(sized.taskDefinition.compatibilities, ["EC2", "FARGATE"]);
   });
 
   test("DescribeTaskDefinition by family (latest ACTIVE), family:revision and ARN; TAGS on request", async () => {

@@ -1,7 +1,6 @@
 // Task definitions: RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions,
 // ListTaskDefinitionFamilies, DeregisterTaskDefinition, DeleteTaskDefinitions.
 import type {
-  Compatibility,
   DeleteTaskDefinitionsRequest,
   DeleteTaskDefinitionsResponse,
   DeregisterTaskDefinitionRequest,
@@ -21,7 +20,7 @@ import { arns } from "../domain/arn";
 import { decodeNextToken, encodeNextToken } from "../domain/pagination";
 import type { TaskDefinitionRecord } from "../domain/records";
 import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
-import { cpuUnits, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../domain/taskDefinition";
+import { compatibilitiesOf, cpuUnits, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../domain/taskDefinition";
 import { ClientException, InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
@@ -74,7 +73,6 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
     const family = input.family ?? "";
     const revisions = await revisionsOf(tx, ctx, family);
     const revision = (revisions[revisions.length - 1]?.taskDefinition.revision ?? 0) + 1;
-    const compatibilities: Compatibility[] = input.requiresCompatibilities?.includes("FARGATE") ? ["EC2", "FARGATE"] : input.networkMode === "awsvpc" ? ["EC2", "FARGATE"] : ["EC2"];
     const { tags: _tags, ...definition } = input;
     const taskDefinition: Wire<TaskDefinition> = {
       ...definition,
@@ -100,7 +98,7 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
       })),
       volumes: input.volumes ?? [],
       placementConstraints: input.placementConstraints ?? [],
-      compatibilities,
+      compatibilities: compatibilitiesOf(input),
       requiresAttributes: [],
       registeredAt: epochSeconds(ctx.clock.now()),
       registeredBy: ctx.principal,

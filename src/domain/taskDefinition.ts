@@ -1,6 +1,6 @@
 // Task definition rules: references ("family", "family:revision", ARN), container definition checks,
 // and the cpu/memory combinations Fargate accepts.
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import type { Compatibility, ContainerDefinition } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
 
 export const FAMILY_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
@@ -109,4 +109,15 @@ export function taskDefinitionProblem(def: TaskDefinitionShape): string | undefi
     }
   }
   return undefined;
+}
+
+/**
+ * The launch types a definition can run on, as ECS reports them: EXTERNAL unless it uses awsvpc,
+ * EC2 always, FARGATE with awsvpc and a task size Fargate offers. (Order as ECS lists them.)
+ */
+export function compatibilitiesOf(def: Pick<TaskDefinitionShape, "networkMode" | "cpu" | "memory">): Compatibility[] {
+  if (def.networkMode !== "awsvpc") return ["EXTERNAL", "EC2"];
+  const cpu = def.cpu !== undefined ? cpuUnits(def.cpu) : undefined;
+  const memory = def.memory !== undefined ? memoryMiB(def.memory) : undefined;
+  return cpu !== undefined && memory !== undefined && isValidFargateSize(cpu, memory) ? ["EC2", "FARGATE"] : ["EC2"];
 }
