@@ -86,7 +86,7 @@ const registerContainerInstance: Handler<RegisterContainerInstanceRequest, Regis
   const problem = tagProblem(input.tags ?? []);
   if (problem) throw new InvalidParameterException(problem);
   const document = identityDocument(input.instanceIdentityDocument);
-  return ctx.store.transaction(async (tx) => {
+  const result = await ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const clusterArn = cluster.cluster.clusterArn ?? "";
     const ec2InstanceId = document.instanceId ?? `i-${ctx.ids.hex32().slice(0, 17)}`;
@@ -115,8 +115,12 @@ const registerContainerInstance: Handler<RegisterContainerInstanceRequest, Regis
       tags: input.tags ?? [],
     };
     await tx.put("containerInstance", { containerInstance });
+    // New capacity: services waiting for room can place their tasks now.
+    await wakeCluster(tx, ctx, clusterArn);
     return { containerInstance: (await withUsage(tx, ctx, [{ containerInstance }], clusterArn))[0] };
   });
+  ctx.wakeScheduler();
+  return result;
 };
 
 const describeContainerInstances: Handler<DescribeContainerInstancesRequest, DescribeContainerInstancesResponse> = async (input, ctx) => {

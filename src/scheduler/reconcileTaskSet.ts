@@ -127,6 +127,12 @@ export async function convergeTasks(
   if (stoppedRunning.length) events.push(eventMessages.stopped(label, stoppedRunning));
   // In zero-delay mode the new and stopping tasks finish their steps in this same pass.
   advanceAll(book, env, new Map([[options.template.taskDefinition.taskDefinitionArn ?? "", options.template.taskDefinition]]));
+  // Still short of desired (tasks failed, or maximumPercent held starts back): look again at once if
+  // this pass made progress, else when the failure backoff ends or placement may have found room.
+  if (!options.holdStarts && book.live().filter(notDraining).length < desired) {
+    const progressed = started.length > 0 || stopping.length > 0;
+    recheckAt = earliest(recheckAt, progressed ? env.now : Math.max(restartAllowedAt(book.tasks, env.now), env.now + PLACEMENT_RETRY_MS));
+  }
   return { events, recheckAt: earliest(recheckAt, book.nextStepAt()), started };
 }
 
