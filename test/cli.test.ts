@@ -105,24 +105,24 @@ describe("cli", () => {
     const args = ["--data-dir", dataDir, "--port", String(port), "--log-level", "error"];
 
     const first = await startCli(args);
-    const before = client(port);
+    const firstClient = client(port);
     try {
-      await before.send(new CreateClusterCommand({ clusterName: "durable", tags: [{ key: "kept", value: "yes" }] }));
+      await firstClient.send(new CreateClusterCommand({ clusterName: "durable", tags: [{ key: "kept", value: "yes" }] }));
     } finally {
-      before.destroy();
+      firstClient.destroy();
       assert.equal(await stop(first), 0, "a SIGTERM is a clean exit");
     }
     assert.ok(fs.existsSync(path.join(dataDir, "ecslite.sqlite")));
 
     const second = await startCli(args);
-    const after = client(port);
+    const secondClient = client(port);
     try {
-      const { clusters } = await after.send(new DescribeClustersCommand({ clusters: ["durable"], include: ["TAGS"] }));
+      const { clusters } = await secondClient.send(new DescribeClustersCommand({ clusters: ["durable"], include: ["TAGS"] }));
       assert.equal(clusters?.[0].status, "ACTIVE");
       assert.deepEqual(clusters?.[0].tags, [{ key: "kept", value: "yes" }]);
-      assert.deepEqual((await after.send(new ListClustersCommand({}))).clusterArns, ["arn:aws:ecs:us-east-1:000000000000:cluster/durable"]);
+      assert.deepEqual((await secondClient.send(new ListClustersCommand({}))).clusterArns, ["arn:aws:ecs:us-east-1:000000000000:cluster/durable"]);
     } finally {
-      after.destroy();
+      secondClient.destroy();
       await stop(second);
     }
   });

@@ -31,14 +31,14 @@ describe("protocol", () => {
 
   /** Sends the request, asserts the exact error, and that the server is up and unchanged after it. */
   async function refused(operation: string | undefined, body: string | Buffer, type: string, status = 400, headers: Record<string, string> = {}) {
-    const before = await clusterArns();
+    const clustersBefore = await clusterArns();
     const response = await server.raw(operation, body, headers);
     assert.equal(response.status, status, JSON.stringify(response.json));
     assert.equal(response.json.__type, type, JSON.stringify(response.json));
     assert.equal(typeof response.json.message, "string");
     assert.equal(response.headers.get("x-amzn-errortype"), type);
     assert.match(response.headers.get("x-amzn-requestid") ?? "", REQUEST_ID);
-    assert.deepEqual(await clusterArns(), before, "nothing changed");
+    assert.deepEqual(await clusterArns(), clustersBefore, "nothing changed");
     return response;
   }
 
@@ -78,6 +78,12 @@ describe("protocol", () => {
     test("an operation ECS does not have is UnknownOperationException", async () => {
       const { json } = await refused("LaunchRockets", "{}", "UnknownOperationException");
       assert.match(String(json.message), /LaunchRockets/);
+    });
+
+    test("operation names that are Object.prototype members are unknown operations", async () => {
+      for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+        await refused(name, "{}", "UnknownOperationException");
+      }
     });
 
     test("an ECS operation ecslite does not serve is UnsupportedFeatureException naming it", async () => {
@@ -153,7 +159,7 @@ describe("protocol", () => {
   });
 
   test("a streamed (chunked) body over 1 MiB without Content-Length is 413 too", async () => {
-    const before = await clusterArns();
+    const clustersBefore = await clusterArns();
     const url = new URL(server.url);
     const response = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
       const request = http.request(
@@ -171,7 +177,7 @@ describe("protocol", () => {
     });
     assert.equal(response.status, 413);
     assert.equal((JSON.parse(response.body) as { __type: string }).__type, "RequestEntityTooLargeException");
-    assert.deepEqual(await clusterArns(), before);
+    assert.deepEqual(await clusterArns(), clustersBefore);
   });
 
   test("only POST / is the API", async () => {
@@ -216,11 +222,11 @@ describe("protocol", () => {
     });
 
     test("timestamps are epoch seconds", async () => {
-      const before = server.clock.now() / 1000;
+      const now = server.clock.now() / 1000;
       const { json } = await server.raw("RegisterTaskDefinition", JSON.stringify({ family: "timed", containerDefinitions: [{ name: "a", image: "b", memory: 64 }] }));
       const registeredAt = (json.taskDefinition as { registeredAt: unknown }).registeredAt;
       assert.equal(typeof registeredAt, "number");
-      assert.ok(Math.abs((registeredAt as number) - before) < 5, `${String(registeredAt)} is seconds near ${before}`);
+      assert.ok(Math.abs((registeredAt as number) - now) < 5, `${String(registeredAt)} is seconds near ${now}`);
     });
 
     test("errors name the exception in __type, the header, and for the SDK", async () => {
