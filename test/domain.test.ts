@@ -71,6 +71,7 @@ describe("tagProblem", () => {
     ["aws: prefix", [{ key: "aws:cloudformation:stack-name" }], /reserved/],
     ["AWS: prefix", [{ key: "AWS:x" }], /reserved/],
     ["aWs: prefix", [{ key: "aWs:x" }], /reserved/],
+    ["51 tags", tags(51), /at most 50/],
     ["a duplicate key", [{ key: "a", value: "1" }, { key: "b" }, { key: "a", value: "2" }], /unique/],
   ];
   for (const [what, input, problem] of cases) {

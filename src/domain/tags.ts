@@ -20,6 +20,8 @@ export function tagKeyProblem(key: string | undefined): string | undefined {
 
 /** A reason the tags are refused, or undefined when they are valid. */
 export function tagProblem(tags: readonly Tag[]): string | undefined {
+  // No request may carry more tags than a resource may have (the model's Tags list has max 50).
+  if (tags.length > MAX_TAGS_PER_RESOURCE) return `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`;
   const seen = new Set<string>();
   for (const tag of tags) {
     const keyProblem = tagKeyProblem(tag.key);
