@@ -5,6 +5,8 @@ import { serviceHandlers } from "./services";
 import { taskHandlers } from "./tasks";
 import { containerInstanceHandlers } from "./containerInstances";
 import { capacityProviderHandlers } from "./capacityProviders";
+import { accountSettingHandlers } from "./accountSettings";
+import { attributeHandlers } from "./attributes";
 import { taskSetHandlers } from "./taskSets";
 import { tagHandlers } from "./tags";
 import { taskDefinitionHandlers } from "./taskDefinitions";
@@ -18,4 +20,6 @@ export const handlers: Readonly<Record<string, AnyHandler>> = {
   ...taskHandlers,
   ...containerInstanceHandlers,
   ...capacityProviderHandlers,
+  ...accountSettingHandlers,
+  ...attributeHandlers,
 };

@@ -1,5 +1,10 @@
 // Tasks: RunTask, StartTask, StopTask, ListTasks, DescribeTasks.
 import type {
+  GetTaskProtectionRequest,
+  GetTaskProtectionResponse,
+  ProtectedTask,
+  UpdateTaskProtectionRequest,
+  UpdateTaskProtectionResponse,
   DescribeTasksRequest,
   DescribeTasksResponse,
   Failure,
@@ -19,7 +24,7 @@ import type { ClusterRecord, TaskDefinitionRecord, TaskRecord } from "../domain/
 import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
 import { parseTaskDefinitionReference } from "../domain/taskDefinition";
 import { InvalidParameterException } from "../protocol/errors";
-import type { Wire } from "../protocol/wire";
+import { epochSeconds, type Wire } from "../protocol/wire";
 import { type GroupTemplate, type ReconcileEnv, startTasks, TaskBook } from "../scheduler/group";
 import { newTask, requestStop } from "../scheduler/lifecycle";
 import type { Tx } from "../store/store";
@@ -233,7 +238,59 @@ const describeTasks: Handler<DescribeTasksRequest, DescribeTasksResponse> = asyn
   });
 };
 
+/** ECS allows protection for at most 48 hours (2880 minutes); 2 hours when no expiry is given. */
+const MAX_PROTECTION_MINUTES = 2880;
+const DEFAULT_PROTECTION_MINUTES = 120;
+
+function protectionOf(record: TaskRecord, now: number): Wire<ProtectedTask> {
+  const enabled = (record.protectedUntil ?? 0) > now;
+  return { taskArn: record.task.taskArn, protectionEnabled: enabled, ...(enabled ? { expirationDate: epochSeconds(record.protectedUntil ?? 0) } : {}) };
+}
+
+async function protectionTargets(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, tasks: readonly string[]): Promise<{ found: TaskRecord[]; failures: Failure[] }> {
+  const found: TaskRecord[] = [];
+  const failures: Failure[] = [];
+  for (const task of tasks) {
+    const arn = taskArnOf(ctx, cluster, task);
+    const record = inScope(arn, ctx) ? await tx.get("task", arn) : undefined;
+    if (!record || record.task.clusterArn !== cluster.cluster.clusterArn) failures.push({ arn, reason: "TASK_NOT_VALID", detail: "The task was not found." });
+    else if (!record.owner) failures.push({ arn, reason: "TASK_NOT_VALID", detail: "Task protection applies only to tasks of a service." });
+    else found.push(record);
+  }
+  return { found, failures };
+}
+
+const updateTaskProtection: Handler<UpdateTaskProtectionRequest, UpdateTaskProtectionResponse> = async (input, ctx) => {
+  const tasks = input.tasks ?? [];
+  if (tasks.length === 0 || tasks.length > 10) throw new InvalidParameterException("tasks must contain between 1 and 10 tasks.");
+  const minutes = input.expiresInMinutes ?? DEFAULT_PROTECTION_MINUTES;
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_PROTECTION_MINUTES) throw new InvalidParameterException(`expiresInMinutes must be an integer between 1 and ${MAX_PROTECTION_MINUTES}.`);
+  return ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const { found, failures } = await protectionTargets(tx, ctx, cluster, tasks);
+    const now = ctx.clock.now();
+    const protectedTasks: Wire<ProtectedTask>[] = [];
+    for (const record of found) {
+      const next: TaskRecord = input.protectionEnabled ? { ...record, protectedUntil: now + minutes * 60_000 } : { ...record, protectedUntil: undefined };
+      await tx.put("task", next);
+      // The owner may have surplus it held back for this task.
+      if (!input.protectionEnabled) await wakeOwner(tx, record.owner, now);
+      protectedTasks.push(protectionOf(next, now));
+    }
+    return { protectedTasks, failures };
+  });
+};
+
+const getTaskProtection: Handler<GetTaskProtectionRequest, GetTaskProtectionResponse> = async (input, ctx) =>
+  ctx.store.transaction(async (tx) => {
+    const cluster = await activeCluster(tx, ctx, input.cluster);
+    const { found, failures } = await protectionTargets(tx, ctx, cluster, input.tasks ?? []);
+    return { protectedTasks: found.map((r) => protectionOf(r, ctx.clock.now())), failures };
+  });
+
 export const taskHandlers = {
+  UpdateTaskProtection: updateTaskProtection,
+  GetTaskProtection: getTaskProtection,
   RunTask: runTask,
   StartTask: startTask,
   StopTask: stopTask,

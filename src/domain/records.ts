@@ -1,6 +1,6 @@
 // What the store keeps for each kind of resource: the ECS object as it goes on the wire, plus the
 // few things ECS tracks but does not return.
-import type { CapacityProvider, Cluster, ContainerInstance, Service, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
+import type { CapacityProvider, Cluster, ContainerInstance, Service, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
 
 export interface ClusterRecord {
@@ -44,6 +44,8 @@ export interface TaskRecord {
   nextStepAt?: number;
   /** Epoch ms after which a STOPPED task is forgotten. */
   forgetAt?: number;
+  /** Scale-in protection (UpdateTaskProtection): the scheduler does not pick this task as surplus until it expires. */
+  protectedUntil?: number;
 }
 
 export interface ContainerInstanceRecord {
@@ -54,6 +56,12 @@ export interface CapacityProviderRecord {
   capacityProvider: Wire<CapacityProvider>;
 }
 
+export interface AccountSettingRecord {
+  /** A key in ARN form: arn:aws:ecs:<region>:<account>:setting/<name>/<principal, encoded>. */
+  arn: string;
+  setting: Wire<Setting>;
+}
+
 export interface Records {
   cluster: ClusterRecord;
   taskDefinition: TaskDefinitionRecord;
@@ -62,4 +70,5 @@ export interface Records {
   task: TaskRecord;
   containerInstance: ContainerInstanceRecord;
   capacityProvider: CapacityProviderRecord;
+  accountSetting: AccountSettingRecord;
 }

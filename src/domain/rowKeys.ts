@@ -34,6 +34,7 @@ export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } 
   task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.task.lastStatus === "STOPPED" ? r.forgetAt : r.owner === "" ? r.nextStepAt : undefined),
   containerInstance: ({ containerInstance }) => key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId),
   capacityProvider: ({ capacityProvider }) => key(capacityProvider.capacityProviderArn, "", capacityProvider.name),
+  accountSetting: ({ arn, setting }) => key(arn, "", setting.name),
 };
 
 /** arn:aws:ecs:r:a:container-instance/<cluster>/<id> -> the cluster's ARN. */

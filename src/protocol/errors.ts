@@ -43,3 +43,5 @@ export class UnrecognizedClientException extends errorClass("UnrecognizedClientE
 export class InvalidSignatureException extends errorClass("InvalidSignatureException", 403) {}
 export class PlatformUnknownException extends errorClass("PlatformUnknownException") {}
 export class PlatformTaskDefinitionIncompatibilityException extends errorClass("PlatformTaskDefinitionIncompatibilityException") {}
+export class TargetNotFoundException extends errorClass("TargetNotFoundException") {}
+export class AttributeLimitExceededException extends errorClass("AttributeLimitExceededException") {}

@@ -108,10 +108,11 @@ export function restartAllowedAt(tasks: readonly TaskRecord[], now: number): num
   return lastFailure + Math.min(1000 * 2 ** (Math.min(failures, 7) - 1), 60_000);
 }
 
-/** The surplus to stop: tasks not yet running first, then the newest. */
-export function chooseSurplus(live: readonly TaskRecord[], count: number): TaskRecord[] {
+/** The surplus to stop: tasks not yet running first, then the newest; never a scale-in protected task. */
+export function chooseSurplus(live: readonly TaskRecord[], count: number, now: number): TaskRecord[] {
   const order = (t: TaskRecord) => (t.task.lastStatus === "RUNNING" ? 1 : 0);
-  return [...live]
+  return live
+    .filter((t) => (t.protectedUntil ?? 0) <= now)
     .sort((a, b) => order(a) - order(b) || (b.task.createdAt ?? 0) - (a.task.createdAt ?? 0))
     .slice(0, Math.max(0, count));
 }

@@ -112,7 +112,8 @@ export async function convergeTasks(
   const live = book.live();
   const healthy = live.filter(notDraining);
   const onDraining = live.filter((t) => !notDraining(t));
-  const surplus = chooseSurplus(healthy, healthy.length - desired);
+  const surplus = chooseSurplus(healthy, healthy.length - desired, env.now);
+  for (const t of healthy) if ((t.protectedUntil ?? 0) > env.now && healthy.length - surplus.length > desired) recheckAt = earliest(recheckAt, t.protectedUntil);
   // Tasks on DRAINING instances go once their replacements run (all at once when none are wanted).
   const runningReplacements = healthy.filter((t) => t.task.lastStatus === "RUNNING").length;
   const movable = desired === 0 ? onDraining.length : Math.min(onDraining.length, Math.max(0, runningReplacements + onDraining.length - desired));
