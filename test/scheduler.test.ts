@@ -352,6 +352,30 @@ describe("rolling deployments (ECS controller)", () => {
     assert.ok(tasks.length === 3 && tasks.every((t) => t.taskDefinitionArn === second));
   });
 
+  it("service tasks carry ECS-managed tags and the service's tags when propagateTags is SERVICE", async () => {
+    await client.send(
+      new CreateServiceCommand({
+        cluster: "roll",
+        serviceName: "tagged",
+        taskDefinition: "web",
+        desiredCount: 1,
+        launchType: "FARGATE",
+        networkConfiguration: NETWORK,
+        enableECSManagedTags: true,
+        propagateTags: "SERVICE",
+        tags: [{ key: "team", value: "payments" }],
+      }),
+    );
+    await server.settle();
+    const arns = (await client.send(new ListTasksCommand({ cluster: "roll", serviceName: "tagged" }))).taskArns ?? [];
+    const task = (await client.send(new DescribeTasksCommand({ cluster: "roll", tasks: arns, include: ["TAGS"] }))).tasks?.[0];
+    assert.deepEqual(task?.tags, [
+      { key: "aws:ecs:clusterName", value: "roll" },
+      { key: "aws:ecs:serviceName", value: "tagged" },
+      { key: "team", value: "payments" },
+    ]);
+  });
+
   it("the circuit breaker fails a deployment whose tasks cannot start, and rolls back", async () => {
     const broken = await fargateTaskDefinition(client, "broken", [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }]);
     await client.send(

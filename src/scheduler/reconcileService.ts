@@ -1,13 +1,27 @@
 // Reconciling a service. ECS controller: a rolling deployment that honours maximumPercent and
 // minimumHealthyPercent and the deployment circuit breaker. Task-set controllers: the service
 // follows its task sets.
-import type { Deployment, Service, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Deployment, Service, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { ServiceRecord, TaskRecord } from "../domain/records";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 import { eventMessages, serviceLabel, withEvents } from "./events";
 import { advanceAll, drainingInstances, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
 import { convergeTasks, earliest, observe, refreshServiceFromTaskSets, scopeOf, scopeString } from "./reconcileTaskSet";
+
+/**
+ * Tags of a service's new tasks: ECS-managed tags when enabled, then the service's or the task
+ * definition's tags as propagateTags says (a key set earlier wins).
+ */
+export function serviceTaskTags(service: Wire<Service>, clusterName: string, taskDefinitionTags: readonly Tag[]): Tag[] {
+  const tags: Tag[] = [];
+  if (service.enableECSManagedTags) {
+    tags.push({ key: "aws:ecs:clusterName", value: clusterName }, { key: "aws:ecs:serviceName", value: service.serviceName ?? "" });
+  }
+  const propagated = service.propagateTags === "SERVICE" ? service.tags ?? [] : service.propagateTags === "TASK_DEFINITION" ? taskDefinitionTags : [];
+  for (const tag of propagated) if (!tags.some((t) => t.key === tag.key)) tags.push(tag);
+  return tags;
+}
 
 /** ECS's circuit breaker threshold: half the desired count, at least 3 and at most 200. */
 export function circuitBreakerThreshold(desiredCount: number): number {
@@ -37,9 +51,12 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const clusterArn = cluster.cluster.clusterArn ?? "";
   const book = new TaskBook(await tasksOfOwner(tx, scopeKey, clusterArn, arn));
   const defs = new Map<string, Wire<TaskDefinition>>();
+  const defTags = new Map<string, Tag[]>();
   for (const d of service.deployments ?? []) {
     const def = await tx.get("taskDefinition", d.taskDefinition ?? "");
-    if (def) defs.set(def.taskDefinition.taskDefinitionArn ?? "", def.taskDefinition);
+    if (!def) continue;
+    defs.set(def.taskDefinition.taskDefinitionArn ?? "", def.taskDefinition);
+    defTags.set(def.taskDefinition.taskDefinitionArn ?? "", def.tags);
   }
   advanceAll(book, env, defs);
   const draining = await drainingInstances(tx, scopeKey, clusterArn);
@@ -85,7 +102,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     group: `service:${serviceName}`,
     taskDefinition: defs.get(d.taskDefinition ?? "") ?? {},
     launch: d,
-    tags: service.propagateTags === "SERVICE" ? service.tags ?? [] : [],
+    tags: serviceTaskTags(service, cluster.cluster.clusterName ?? "", defTags.get(d.taskDefinition ?? "") ?? []),
     placementStrategy: service.placementStrategy?.[0]?.type,
   });
 
