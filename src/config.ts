@@ -10,6 +10,8 @@ export interface Config {
   /** Directory of the SQLite store; ignored with inMemory. */
   dataDir: string;
   inMemory: boolean;
+  /** postgres://... : share one state between several replicas (instead of SQLite). */
+  postgresUrl?: string;
   logLevel: LogLevel;
   defaultAccount: string;
   /** access key id -> account id */
@@ -64,6 +66,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: "--host", env: "ECSLITE_HOST", arg: "ADDR", help: "address to bind (default 127.0.0.1)", apply: (c, v) => (c.host = v) },
   { flag: "--data-dir", env: "ECSLITE_DATA_DIR", arg: "DIR", help: "directory of the SQLite store (default ./.ecslite)", apply: (c, v) => (c.dataDir = v) },
   { flag: "--in-memory", env: "ECSLITE_IN_MEMORY", help: "keep state in memory only (SQLite :memory:)", apply: (c, v) => (c.inMemory = v !== "false" && v !== "0") },
+  { flag: "--postgres", env: "ECSLITE_POSTGRES_URL", arg: "URL", help: "keep state in PostgreSQL (postgres://user:pass@host/db) so several replicas share it", apply: (c, v) => (c.postgresUrl = v) },
   { flag: "--log-level", env: "ECSLITE_LOG_LEVEL", arg: "LEVEL", help: "error, warn, info (default) or debug", apply: (c, v) => (c.logLevel = oneOf("--log-level", v, ["error", "warn", "info", "debug"] as const)) },
   { flag: "--default-account", env: "ECSLITE_DEFAULT_ACCOUNT", arg: "ID", help: `account of unmapped access keys (default ${DEFAULT_ACCOUNT}); a 12-digit access key is its own account`, apply: (c, v) => {
       if (!/^\d{12}$/.test(v)) throw new Error("--default-account must be 12 digits");

@@ -5,5 +5,9 @@ import { SqliteStore } from "./sqlite";
 import type { Store } from "./store";
 
 export async function openStore(config: Config): Promise<Store> {
+  if (config.postgresUrl) {
+    const { PostgresStore } = await import("./postgres");
+    return PostgresStore.connect(config.postgresUrl);
+  }
   return new SqliteStore(config.inMemory ? {} : { dataDir: path.resolve(config.dataDir) });
 }
