@@ -119,7 +119,8 @@ function primaryParameters(taskSets: readonly Wire<TaskSet>[]): Partial<Wire<Ser
 export async function taskSetsOf(tx: Tx, service: Wire<Service>): Promise<TaskSetRecord[]> {
   const scope = scopeOfArn(service.serviceArn ?? "");
   const records = await tx.list("taskSet", { scope, parent: service.serviceArn ?? "" });
-  return records.sort((a, b) => (a.taskSet.createdAt ?? 0) - (b.taskSet.createdAt ?? 0));
+  // Oldest first; sets created in the same millisecond by id, so the order is stable.
+  return records.sort((a, b) => (a.taskSet.createdAt ?? 0) - (b.taskSet.createdAt ?? 0) || ((a.taskSet.id ?? "") < (b.taskSet.id ?? "") ? -1 : 1));
 }
 
 function scopeOfArn(arn: string): string {
