@@ -16,6 +16,9 @@ import { Scheduler } from "./scheduler/scheduler";
 import { openStore } from "./store/open";
 import type { Store } from "./store/store";
 
+/** How long a shutdown waits for in-flight requests before closing their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Larger bodies are refused with 413 before they are read whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -119,10 +122,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     onFault: (operation: string, error: unknown) => logger.error(`fault in ${operation}:`, error),
   };
 
-  let inFlight = 0;
+  let shuttingDown = false;
   const server = http.createServer((req, res) => {
-    inFlight++;
-    res.on("close", () => inFlight--);
+    if (shuttingDown) res.setHeader("connection", "close");
     handle(req, res).catch((error: unknown) => {
       logger.error("unexpected error", error);
       if (!res.headersSent) sendJson(res, 500, { __type: "ServerException", message: "An internal error occurred." });
@@ -203,13 +205,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
     scheduler,
     close: () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        // Stop accepting; answer what is in flight (with "connection: close"), then close each
+        // keep-alive connection as it goes idle; after the grace period, close whatever remains.
+        shuttingDown = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const sweeper = setInterval(() => server.closeIdleConnections(), 20);
+        const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        server.closeIdleConnections();
+        await closed;
+        clearInterval(sweeper);
+        clearTimeout(deadline);
         await scheduler?.stop();
         await store.close();
-        void inFlight;
       })()),
   };
 }
