@@ -5,7 +5,7 @@ import type { AnyHandler, RequestContext } from "../api/context";
 import { EcsError, SerializationException, ServerException, UnknownOperationException, UnsupportedFeatureException } from "./errors";
 import type { CallerIdentity } from "./identity";
 import { ecsOperations } from "./model";
-import { decodeInput } from "./validate";
+import { decodeInput, jsonNestingDepth, MAX_NESTING_DEPTH } from "./validate";
 
 export const TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113.";
 export const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
@@ -49,6 +49,7 @@ function parseBody(body: Buffer): Record<string, unknown> {
   } catch {
     throw new SerializationException("The request body is not valid UTF-8.");
   }
+  if (jsonNestingDepth(text) > MAX_NESTING_DEPTH) throw new SerializationException(`The request body nests objects and lists deeper than ${MAX_NESTING_DEPTH} levels.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

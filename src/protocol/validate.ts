@@ -8,6 +8,27 @@ import { InvalidParameterException, SerializationException } from "./errors";
 export const MAX_NESTING_DEPTH = 32;
 export const MAX_STRING_LENGTH = 256 * 1024;
 
+/**
+ * The deepest nesting of arrays and objects in JSON text, counted before parsing so that a hostile
+ * body cannot make the parser (or anything after it) recurse deeply. Linear; strings are skipped.
+ */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \\ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return deepest;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
