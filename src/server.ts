@@ -4,6 +4,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { IdSource, RequestContext } from "./api/context";
 import { handlers } from "./api";
+import { tagsOfResource } from "./api/tags";
 import type { Config } from "./config";
 import { scopeKey } from "./domain/arn";
 import { Logger } from "./logger";
@@ -100,7 +101,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = await openStore(config);
   const clock: Clock = config.clock === "virtual" ? new VirtualClock() : new RealClock();
   const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;
-  const { authenticate, authorize } = await createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount));
+  const { authenticate, authorize } = createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount), (arn) => store.transaction((tx) => tagsOfResource(tx, arn)));
   const wakeScheduler = () => scheduler?.wake();
 
   const contextFor = (caller: { account: string; region: string; principal: string }): RequestContext => ({

@@ -33,6 +33,14 @@ const byResourceType: Record<string, TagAccess<Kind>> = {
   "capacity-provider": { kind: "capacityProvider", read: (r) => r.capacityProvider.tags ?? [], write: (r, tags) => ({ ...r, capacityProvider: { ...r.capacityProvider, tags } }), live: (r) => r.capacityProvider.status === "ACTIVE" } satisfies TagAccess<"capacityProvider">,
 } as unknown as Record<string, TagAccess<Kind>>;
 
+/** The tags of any taggable resource by ARN, or undefined when there is no such resource. */
+export async function tagsOfResource(tx: Tx, resourceArn: string): Promise<Tag[] | undefined> {
+  const access = byResourceType[parseArn(resourceArn)?.resourceType ?? ""];
+  if (!access) return undefined;
+  const record = await tx.get(access.kind, resourceArn);
+  return record && access.live(record) ? access.read(record) : undefined;
+}
+
 async function taggable(tx: Tx, ctx: RequestContext, resourceArn: string): Promise<{ access: TagAccess<Kind>; record: Records[Kind] }> {
   const parsed = parseArn(resourceArn);
   const access = parsed ? byResourceType[parsed.resourceType] : undefined;

@@ -24,7 +24,7 @@ export interface ApiResponse {
 }
 
 /** Establishes who calls (and, with auth on, verifies the signature); throws an EcsError to refuse. */
-export type Authenticator = (request: ApiRequest) => CallerIdentity;
+export type Authenticator = (request: ApiRequest) => CallerIdentity | Promise<CallerIdentity>;
 
 /** Decides whether the caller may perform the operation with this input; throws AccessDeniedException. */
 export type Authorizer = (operation: string, input: Record<string, unknown>, caller: CallerIdentity, context: RequestContext) => Promise<void>;
@@ -77,7 +77,7 @@ export async function dispatch(request: ApiRequest, options: DispatchOptions): P
     const model = ecsOperations().get(operation);
     if (!model) throw new UnknownOperationException(`Unknown operation '${operation.slice(0, 100)}'.`);
     const body = parseBody(request.body);
-    const caller = options.authenticate(request);
+    const caller = await options.authenticate(request);
     const handler = options.handlers[operation];
     if (!handler) throw new UnsupportedFeatureException(`ecslite does not support the ECS operation ${operation} yet. See docs/compatibility.md for the operations it supports.`);
     const input = decodeInput(body, model.input);

@@ -1,0 +1,165 @@
+// IAM identity-policy evaluation, as AWS documents it for a single account: an explicit Deny wins,
+// then any Allow, else the request is implicitly denied. Pure: policies and a request in, a decision out.
+
+export type Effect = "Allow" | "Deny";
+
+export interface Statement {
+  Sid?: string;
+  Effect: Effect;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
+}
+
+export interface Policy {
+  Version?: string;
+  Statement: Statement | Statement[];
+}
+
+/** Condition keys and their values (multi-valued keys such as aws:TagKeys are lists). */
+export type ConditionContext = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+export interface AuthorizationRequest {
+  /** "ecs:UpdateTaskSet" */
+  action: string;
+  /** The resource ARN, or "*" for actions without a resource. */
+  resource: string;
+  context: ConditionContext;
+}
+
+export type Decision = "Allow" | "ExplicitDeny" | "ImplicitDeny";
+
+const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Compiled patterns, memoized: policies are few and evaluated on every request. */
+const compiledPatterns = new Map<string, RegExp>();
+
+/** IAM wildcard match: `*` any run of characters, `?` any one character. */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  if (!pattern.includes("*") && !pattern.includes("?")) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  const cacheKey = `${ignoreCase ? "i" : "c"}${pattern}`;
+  let regex = compiledPatterns.get(cacheKey);
+  if (!regex) {
+    const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    regex = new RegExp(`^${escaped}$`, ignoreCase ? "is" : "s");
+    if (compiledPatterns.size > 10_000) compiledPatterns.clear();
+    compiledPatterns.set(cacheKey, regex);
+  }
+  return regex.test(value);
+}
+
+function actionMatches(patterns: string[], action: string): boolean {
+  return patterns.some((p) => wildcardMatch(p, action, true));
+}
+
+function resourceMatches(patterns: string[], resource: string): boolean {
+  return patterns.some((p) => p === "*" || wildcardMatch(p, resource));
+}
+
+type Comparator = (actual: string, expected: string) => boolean;
+
+const comparators: Record<string, Comparator> = {
+  StringEquals: (a, e) => a === e,
+  StringNotEquals: (a, e) => a !== e,
+  StringEqualsIgnoreCase: (a, e) => a.toLowerCase() === e.toLowerCase(),
+  StringNotEqualsIgnoreCase: (a, e) => a.toLowerCase() !== e.toLowerCase(),
+  StringLike: (a, e) => wildcardMatch(e, a),
+  StringNotLike: (a, e) => !wildcardMatch(e, a),
+  ArnEquals: (a, e) => a === e,
+  ArnNotEquals: (a, e) => a !== e,
+  ArnLike: (a, e) => wildcardMatch(e, a),
+  ArnNotLike: (a, e) => !wildcardMatch(e, a),
+  NumericEquals: (a, e) => Number(a) === Number(e),
+  NumericNotEquals: (a, e) => Number(a) !== Number(e),
+  NumericLessThan: (a, e) => Number(a) < Number(e),
+  NumericLessThanEquals: (a, e) => Number(a) <= Number(e),
+  NumericGreaterThan: (a, e) => Number(a) > Number(e),
+  NumericGreaterThanEquals: (a, e) => Number(a) >= Number(e),
+  Bool: (a, e) => a.toLowerCase() === e.toLowerCase(),
+};
+
+/** Negated operators are satisfied when no expected value matches; the others when any does. */
+const NEGATED = new Set(["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals"]);
+
+function lookup(context: ConditionContext, key: string): readonly string[] | undefined {
+  // Condition keys are case-insensitive (tag keys after the slash are matched as given).
+  const found = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase());
+  const value = found?.[1];
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? [value] : value;
+}
+
+/** One condition operator block: every key in it must hold. */
+function conditionHolds(operatorName: string, block: Record<string, string | string[] | boolean | number>, context: ConditionContext): boolean {
+  let operator = operatorName;
+  let qualifier: "ForAllValues" | "ForAnyValue" | undefined;
+  const colon = operator.indexOf(":");
+  if (colon > 0) {
+    qualifier = operator.slice(0, colon) as "ForAllValues" | "ForAnyValue";
+    operator = operator.slice(colon + 1);
+  }
+  const ifExists = operator.endsWith("IfExists");
+  if (ifExists) operator = operator.slice(0, -"IfExists".length);
+  for (const [key, raw] of Object.entries(block)) {
+    const expected = asList(raw as string | string[]).map(String);
+    const actual = lookup(context, key);
+    if (operator === "Null") {
+      const wantsNull = expected[0]?.toLowerCase() === "true";
+      if (wantsNull !== (actual === undefined || actual.length === 0)) return false;
+      continue;
+    }
+    const compare = comparators[operator];
+    if (!compare) return false; // an operator we do not know never matches (fail closed)
+    if (actual === undefined) {
+      if (ifExists || qualifier === "ForAllValues") continue;
+      return false;
+    }
+    const negated = NEGATED.has(operator);
+    const matchesOne = (value: string) => (negated ? expected.every((e) => compare(value, e)) : expected.some((e) => compare(value, e)));
+    if (qualifier === "ForAllValues") {
+      if (!actual.every(matchesOne)) return false;
+    } else if (!actual.some(matchesOne)) {
+      // Single-valued keys and ForAnyValue: some value must match.
+      return false;
+    }
+  }
+  return true;
+}
+
+function statementApplies(statement: Statement, request: AuthorizationRequest): boolean {
+  if (statement.Action !== undefined && !actionMatches(asList(statement.Action), request.action)) return false;
+  if (statement.NotAction !== undefined && actionMatches(asList(statement.NotAction), request.action)) return false;
+  if (statement.Action === undefined && statement.NotAction === undefined) return false;
+  if (statement.Resource !== undefined && !resourceMatches(asList(statement.Resource), request.resource)) return false;
+  if (statement.NotResource !== undefined && resourceMatches(asList(statement.NotResource), request.resource)) return false;
+  if (statement.Resource === undefined && statement.NotResource === undefined) return false;
+  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+    if (!conditionHolds(operator, block, request.context)) return false;
+  }
+  return true;
+}
+
+export function evaluate(policies: readonly Policy[], request: AuthorizationRequest): Decision {
+  let allowed = false;
+  for (const policy of policies) {
+    for (const statement of asList(policy.Statement)) {
+      if (!statementApplies(statement, request)) continue;
+      if (statement.Effect === "Deny") return "ExplicitDeny";
+      if (statement.Effect === "Allow") allowed = true;
+    }
+  }
+  return allowed ? "Allow" : "ImplicitDeny";
+}
+
+/** Whether any statement's condition reads aws:ResourceTag (so the resource's tags must be loaded). */
+export function readsResourceTags(policies: readonly Policy[]): boolean {
+  return policies.some((p) => asList(p.Statement).some((s) => Object.values(s.Condition ?? {}).some((block) => Object.keys(block).some((k) => k.toLowerCase().startsWith("aws:resourcetag/")))));
+}
+
+/** AWS's wording for a refusal. */
+export function accessDeniedMessage(principal: string, action: string, resource: string, decision: Exclude<Decision, "Allow">): string {
+  const because = decision === "ExplicitDeny" ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${action} action`;
+  return `User: ${principal} is not authorized to perform: ${action} on resource: ${resource} ${because}`;
+}

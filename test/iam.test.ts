@@ -1,0 +1,107 @@
+// Table-driven tests of IAM identity-policy evaluation and of which resource each operation is checked against.
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { accessDeniedMessage, type AuthorizationRequest, evaluate, type Policy, readsResourceTags, wildcardMatch } from "../src/domain/iam";
+import { authorizationTargets } from "../src/domain/resources";
+
+const TS_PROD = "arn:aws:ecs:us-east-1:111122223333:task-set/prod/web/ecs-svc/1234567890123456789";
+const TS_STAGING = "arn:aws:ecs:us-east-1:111122223333:task-set/staging/web/ecs-svc/1234567890123456789";
+const allow = (Action: string | string[], Resource: string | string[] = "*", Condition?: Record<string, Record<string, string | string[]>>): Policy => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action, Resource, ...(Condition ? { Condition } : {}) }],
+});
+const deny = (Action: string | string[], Resource: string | string[] = "*"): Policy => ({ Statement: { Effect: "Deny", Action, Resource } });
+const request = (action: string, resource: string, context: AuthorizationRequest["context"] = {}): AuthorizationRequest => ({ action, resource, context });
+
+describe("wildcards", () => {
+  const cases: [string, string, boolean, boolean][] = [
+    ["ecs:*", "ecs:UpdateTaskSet", true, true],
+    ["ecs:Update*", "ecs:UpdateTaskSet", true, true],
+    ["ecs:update*", "ecs:UpdateTaskSet", true, false],
+    ["ecs:Describe?askSets", "ecs:DescribeTaskSets", true, true],
+    ["ecs:Describe*", "ecs:UpdateTaskSet", false, false],
+    ["arn:aws:ecs:*:*:task-set/prod/*", TS_PROD, true, true],
+    ["arn:aws:ecs:*:*:task-set/prod/*", TS_STAGING, false, false],
+    ["a.b", "axb", false, false],
+  ];
+  for (const [pattern, value, ignoringCase, exact] of cases) {
+    it(`${pattern} ~ ${value}`, () => {
+      assert.equal(wildcardMatch(pattern, value, true), ignoringCase);
+      assert.equal(wildcardMatch(pattern, value), exact);
+    });
+  }
+});
+
+describe("evaluate", () => {
+  const cases: { name: string; policies: Policy[]; request: AuthorizationRequest; expected: string }[] = [
+    { name: "no policy: implicit deny", policies: [], request: request("ecs:ListClusters", "*"), expected: "ImplicitDeny" },
+    { name: "ecs:* allows", policies: [allow("ecs:*")], request: request("ecs:ListClusters", "*"), expected: "Allow" },
+    { name: "Action is case-insensitive", policies: [allow("ECS:listclusters")], request: request("ecs:ListClusters", "*"), expected: "Allow" },
+    { name: "resource scoped to prod allows prod", policies: [allow("ecs:UpdateTaskSet", "arn:aws:ecs:*:*:task-set/prod/*")], request: request("ecs:UpdateTaskSet", TS_PROD), expected: "Allow" },
+    { name: "resource scoped to prod denies staging", policies: [allow("ecs:UpdateTaskSet", "arn:aws:ecs:*:*:task-set/prod/*")], request: request("ecs:UpdateTaskSet", TS_STAGING), expected: "ImplicitDeny" },
+    { name: "other action not allowed", policies: [allow("ecs:UpdateTaskSet")], request: request("ecs:DeleteTaskSet", TS_PROD), expected: "ImplicitDeny" },
+    { name: "explicit deny wins over allow", policies: [allow("ecs:*"), deny("ecs:DeleteTaskSet")], request: request("ecs:DeleteTaskSet", TS_PROD), expected: "ExplicitDeny" },
+    { name: "NotAction allows everything else", policies: [{ Statement: { Effect: "Allow", NotAction: "ecs:Delete*", Resource: "*" } }], request: request("ecs:UpdateTaskSet", TS_PROD), expected: "Allow" },
+    { name: "NotAction excludes", policies: [{ Statement: { Effect: "Allow", NotAction: "ecs:Delete*", Resource: "*" } }], request: request("ecs:DeleteService", "*"), expected: "ImplicitDeny" },
+    { name: "NotResource", policies: [{ Statement: { Effect: "Deny", Action: "ecs:*", NotResource: "arn:aws:ecs:*:*:task-set/prod/*" } }, allow("ecs:*")], request: request("ecs:UpdateTaskSet", TS_STAGING), expected: "ExplicitDeny" },
+    { name: "StringEquals ecs:cluster matches", policies: [allow("ecs:ListServices", "*", { StringEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:111122223333:cluster/prod" } })], request: request("ecs:ListServices", "*", { "ecs:cluster": "arn:aws:ecs:us-east-1:111122223333:cluster/prod" }), expected: "Allow" },
+    { name: "StringEquals ecs:cluster differs", policies: [allow("ecs:ListServices", "*", { StringEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:111122223333:cluster/prod" } })], request: request("ecs:ListServices", "*", { "ecs:cluster": "arn:aws:ecs:us-east-1:111122223333:cluster/dev" }), expected: "ImplicitDeny" },
+    { name: "ArnLike ecs:service", policies: [allow("ecs:UpdateService", "*", { ArnLike: { "ecs:service": "arn:aws:ecs:*:*:service/prod/*" } })], request: request("ecs:UpdateService", "x", { "ecs:service": "arn:aws:ecs:us-east-1:1:service/prod/web" }), expected: "Allow" },
+    { name: "missing key fails a condition", policies: [allow("ecs:UpdateService", "*", { StringEquals: { "aws:ResourceTag/team": "payments" } })], request: request("ecs:UpdateService", "x"), expected: "ImplicitDeny" },
+    { name: "IfExists passes a missing key", policies: [allow("ecs:UpdateService", "*", { StringEqualsIfExists: { "aws:ResourceTag/team": "payments" } })], request: request("ecs:UpdateService", "x"), expected: "Allow" },
+    { name: "aws:ResourceTag matches", policies: [allow("ecs:UpdateService", "*", { StringEquals: { "aws:ResourceTag/team": "payments" } })], request: request("ecs:UpdateService", "x", { "aws:ResourceTag/team": "payments" }), expected: "Allow" },
+    { name: "aws:RequestTag with StringLike", policies: [allow("ecs:CreateCluster", "*", { StringLike: { "aws:RequestTag/env": "dev-*" } })], request: request("ecs:CreateCluster", "x", { "aws:RequestTag/env": "dev-1" }), expected: "Allow" },
+    { name: "ForAllValues aws:TagKeys within the set", policies: [allow("ecs:TagResource", "*", { "ForAllValues:StringEquals": { "aws:TagKeys": ["env", "team"] } })], request: request("ecs:TagResource", "x", { "aws:TagKeys": ["env"] }), expected: "Allow" },
+    { name: "ForAllValues aws:TagKeys outside the set", policies: [allow("ecs:TagResource", "*", { "ForAllValues:StringEquals": { "aws:TagKeys": ["env", "team"] } })], request: request("ecs:TagResource", "x", { "aws:TagKeys": ["env", "owner"] }), expected: "ImplicitDeny" },
+    { name: "ForAnyValue aws:TagKeys", policies: [{ Statement: { Effect: "Deny", Action: "ecs:TagResource", Resource: "*", Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["owner"] } } } }, allow("ecs:*")], request: request("ecs:TagResource", "x", { "aws:TagKeys": ["env", "owner"] }), expected: "ExplicitDeny" },
+    { name: "StringNotEquals", policies: [allow("ecs:*", "*", { StringNotEquals: { "aws:RequestedRegion": "eu-west-1" } })], request: request("ecs:ListClusters", "*", { "aws:RequestedRegion": "us-east-1" }), expected: "Allow" },
+    { name: "Null true on a missing key", policies: [allow("ecs:CreateCluster", "*", { Null: { "aws:RequestTag/env": "true" } })], request: request("ecs:CreateCluster", "x"), expected: "Allow" },
+    { name: "an unknown operator fails closed", policies: [allow("ecs:*", "*", { StringSortOf: { "aws:RequestedRegion": "us" } })], request: request("ecs:ListClusters", "*", { "aws:RequestedRegion": "us-east-1" }), expected: "ImplicitDeny" },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(evaluate(c.policies, c.request), c.expected));
+  }
+
+  it("knows when resource tags are needed", () => {
+    assert.equal(readsResourceTags([allow("ecs:*")]), false);
+    assert.equal(readsResourceTags([allow("ecs:*", "*", { StringEquals: { "aws:ResourceTag/team": "x" } })]), true);
+  });
+
+  it("words refusals as AWS does", () => {
+    assert.equal(
+      accessDeniedMessage("arn:aws:iam::111122223333:role/deploy", "ecs:UpdateTaskSet", TS_STAGING, "ImplicitDeny"),
+      `User: arn:aws:iam::111122223333:role/deploy is not authorized to perform: ecs:UpdateTaskSet on resource: ${TS_STAGING} because no identity-based policy allows the ecs:UpdateTaskSet action`,
+    );
+    assert.match(accessDeniedMessage("p", "ecs:X", "r", "ExplicitDeny"), /with an explicit deny in an identity-based policy$/);
+  });
+});
+
+describe("authorization targets", () => {
+  const scope = { account: "111122223333", region: "us-east-1" };
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    ["UpdateTaskSet", { cluster: "prod", service: "web", taskSet: "ecs-svc/1234567890123456789" }, [TS_PROD]],
+    ["UpdateTaskSet", { cluster: "arn:aws:ecs:us-east-1:111122223333:cluster/prod", service: "arn:aws:ecs:us-east-1:111122223333:service/prod/web", taskSet: TS_PROD }, [TS_PROD]],
+    ["DescribeClusters", {}, ["arn:aws:ecs:us-east-1:111122223333:cluster/default"]],
+    ["DescribeServices", { cluster: "prod", services: ["a", "b"] }, ["arn:aws:ecs:us-east-1:111122223333:service/prod/a", "arn:aws:ecs:us-east-1:111122223333:service/prod/b"]],
+    ["CreateService", { cluster: "prod", serviceName: "web" }, ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"]],
+    ["StopTask", { cluster: "prod", task: "abc" }, ["arn:aws:ecs:us-east-1:111122223333:task/prod/abc"]],
+    ["RunTask", { cluster: "prod", taskDefinition: "web:3" }, ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:3"]],
+    ["ListClusters", {}, ["*"]],
+  ];
+  for (const [operation, input, expected] of cases) {
+    it(`${operation} ${JSON.stringify(input)}`, () => {
+      assert.deepEqual(
+        authorizationTargets(operation, input, scope).map((t) => t.resource),
+        expected,
+      );
+    });
+  }
+
+  it("task-set operations carry ecs:cluster and ecs:service; tagging carries aws:RequestTag and aws:TagKeys", () => {
+    const [target] = authorizationTargets("UpdateTaskSet", { cluster: "prod", service: "web", taskSet: "ecs-svc/1" }, scope);
+    assert.equal(target.context["ecs:cluster"], "arn:aws:ecs:us-east-1:111122223333:cluster/prod");
+    assert.equal(target.context["ecs:service"], "arn:aws:ecs:us-east-1:111122223333:service/prod/web");
+    const [tagging] = authorizationTargets("TagResource", { resourceArn: "arn:x", tags: [{ key: "env", value: "dev" }] }, scope);
+    assert.deepEqual(tagging.context, { "aws:RequestTag/env": "dev", "aws:TagKeys": ["env"] });
+  });
+});
