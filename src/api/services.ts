@@ -18,7 +18,7 @@ import type {
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from "@aws-sdk/client-ecs";
-import { arns } from "../domain/arn";
+import { arns, scopeKey, scopeOfArn } from "../domain/arn";
 import type { LaunchSettings } from "../domain/launch";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
 import { computeDesiredCount } from "../domain/scale";
@@ -34,7 +34,6 @@ import { activeCluster, activeService, existingService, inScope, serviceArnOf } 
 import { usableTaskDefinition } from "./taskDefinitions";
 
 const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
-export const MAX_SERVICE_EVENTS = 100;
 
 /** Parameters that belong to task sets when the controller is EXTERNAL. */
 const TASK_SET_LEVEL_PARAMETERS = ["taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion", "networkConfiguration", "loadBalancers", "serviceRegistries"] as const;
@@ -117,15 +116,9 @@ function primaryParameters(taskSets: readonly Wire<TaskSet>[]): Partial<Wire<Ser
 }
 
 export async function taskSetsOf(tx: Tx, service: Wire<Service>): Promise<TaskSetRecord[]> {
-  const scope = scopeOfArn(service.serviceArn ?? "");
-  const records = await tx.list("taskSet", { scope, parent: service.serviceArn ?? "" });
+  const records = await tx.list("taskSet", { scope: scopeKey(scopeOfArn(service.serviceArn ?? "")), parent: service.serviceArn ?? "" });
   // Oldest first; sets created in the same millisecond by id, so the order is stable.
   return records.sort((a, b) => (a.taskSet.createdAt ?? 0) - (b.taskSet.createdAt ?? 0) || ((a.taskSet.id ?? "") < (b.taskSet.id ?? "") ? -1 : 1));
-}
-
-function scopeOfArn(arn: string): string {
-  const [, , , region, account] = arn.split(":");
-  return `${account}/${region}`;
 }
 
 /** The service as ECS returns it: task sets and the primary's parameters for task-set controllers. */

@@ -9,6 +9,12 @@ export function scopeKey(scope: Scope): string {
   return `${scope.account}/${scope.region}`;
 }
 
+/** The account and region an ECS ARN belongs to (empty when it is not one). */
+export function scopeOfArn(arn: string): Scope {
+  const parsed = parseArn(arn);
+  return { account: parsed?.account ?? "", region: parsed?.region ?? "" };
+}
+
 const prefix = (s: Scope) => `arn:aws:ecs:${s.region}:${s.account}:`;
 
 export const arns = {

@@ -1,5 +1,5 @@
 // How each kind of record is indexed in the store, derived from the record itself.
-import { parseArn } from "./arn";
+import { parseArn, scopeKey, scopeOfArn } from "./arn";
 import type { Records } from "./records";
 
 export interface RowKey {
@@ -14,14 +14,10 @@ export interface RowKey {
   readonly due: number | null;
 }
 
-function scopeOf(arn: string): string {
-  const parsed = parseArn(arn);
-  return parsed ? `${parsed.account}/${parsed.region}` : "";
-}
 
 function key(arn: string | undefined, parent: string | undefined, name: string | undefined, due?: number): RowKey {
   const a = arn ?? "";
-  return { arn: a, scope: scopeOf(a), parent: parent ?? "", name: name ?? "", due: due ?? null };
+  return { arn: a, scope: parseArn(a) ? scopeKey(scopeOfArn(a)) : "", parent: parent ?? "", name: name ?? "", due: due ?? null };
 }
 
 export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } = {

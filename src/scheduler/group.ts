@@ -2,7 +2,7 @@
 // replace unhealthy ones, start what is missing (placed as ECS places), stop the surplus.
 import type { ContainerInstance, Tag, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { IdSource } from "../api/context";
-import type { Scope } from "../domain/arn";
+import { type Scope, scopeKey } from "../domain/arn";
 import { chooseInstance, remainingCapacity } from "../domain/instances";
 import type { LaunchSettings } from "../domain/launch";
 import { splitByStrategy } from "../domain/placement";
@@ -146,8 +146,8 @@ export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate
   const needsInstance = (provider: string | undefined) => (provider ? !provider.startsWith("FARGATE") : template.launch.launchType !== "FARGATE");
   let placement: { instances: Wire<ContainerInstance>[]; remaining: Map<string, { cpu: number; memory: number }> } | undefined;
   if (providers.some(needsInstance)) {
-    const instances = (await tx.list("containerInstance", { scope: template.scope.account + "/" + template.scope.region, parent: clusterArn })).map((r) => r.containerInstance);
-    const clusterTasks = (await tx.list("task", { scope: `${template.scope.account}/${template.scope.region}`, parent: clusterArn })).map((r) => r.task);
+    const instances = (await tx.list("containerInstance", { scope: scopeKey(template.scope), parent: clusterArn })).map((r) => r.containerInstance);
+    const clusterTasks = (await tx.list("task", { scope: scopeKey(template.scope), parent: clusterArn })).map((r) => r.task);
     placement = { instances, remaining: remainingCapacity(instances, latestTasks(clusterTasks, book.tasks.map((t) => t.task))) };
   }
   const need = { cpu: taskCpu(template.taskDefinition), memory: taskMemory(template.taskDefinition) };
@@ -218,7 +218,7 @@ export async function placeWaitingTasks(tx: Tx, book: TaskBook, template: GroupT
   const waiting = book.live().filter((t) => t.task.lastStatus === "PROVISIONING" && t.nextStepAt === undefined && !t.task.containerInstanceArn && t.task.capacityProviderName && !t.task.capacityProviderName.startsWith("FARGATE"));
   if (!waiting.length) return;
   const clusterArn = template.cluster.cluster.clusterArn ?? "";
-  const scope = `${template.scope.account}/${template.scope.region}`;
+  const scope = scopeKey(template.scope);
   const instances = (await tx.list("containerInstance", { scope, parent: clusterArn })).map((r) => r.containerInstance);
   const clusterTasks = (await tx.list("task", { scope, parent: clusterArn })).map((r) => r.task);
   const remaining = remainingCapacity(instances, latestTasks(clusterTasks, book.tasks.map((t) => t.task)));

@@ -7,7 +7,8 @@ import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 import { eventMessages, serviceLabel, withEvents } from "./events";
 import { advanceAll, drainingInstances, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
-import { convergeTasks, earliest, observe, refreshServiceFromTaskSets, scopeOf, scopeString } from "./reconcileTaskSet";
+import { scopeKey, scopeOfArn } from "../domain/arn";
+import { convergeTasks, earliest, observe, refreshServiceFromTaskSets } from "./reconcileTaskSet";
 
 /**
  * Tags of a service's new tasks: ECS-managed tags when enabled, then the service's or the task
@@ -41,15 +42,15 @@ export async function reconcileService(tx: Tx, arn: string, env: ReconcileEnv): 
 async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: ReconcileEnv): Promise<void> {
   const service = record.service;
   const arn = service.serviceArn ?? "";
-  const scope = scopeOf(arn);
-  const scopeKey = scopeString(scope);
+  const scope = scopeOfArn(arn);
+  const scopeId = scopeKey(scope);
   const cluster = await tx.get("cluster", service.clusterArn ?? "");
   if (!cluster) {
     await tx.put("service", { ...record, reconcileAt: undefined });
     return;
   }
   const clusterArn = cluster.cluster.clusterArn ?? "";
-  const book = new TaskBook(await tasksOfOwner(tx, scopeKey, clusterArn, arn));
+  const book = new TaskBook(await tasksOfOwner(tx, scopeId, clusterArn, arn));
   const defs = new Map<string, Wire<TaskDefinition>>();
   const defTags = new Map<string, Tag[]>();
   for (const d of service.deployments ?? []) {
@@ -59,7 +60,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     defTags.set(def.taskDefinition.taskDefinitionArn ?? "", def.tags);
   }
   advanceAll(book, env, defs);
-  const draining = await drainingInstances(tx, scopeKey, clusterArn);
+  const draining = await drainingInstances(tx, scopeId, clusterArn);
   const serviceName = service.serviceName ?? "";
   const label = serviceLabel(serviceName);
   const desired = service.status === "ACTIVE" ? service.desiredCount ?? 0 : 0;

@@ -1,7 +1,7 @@
 // Reconciling one task set: its tasks converge on computedDesiredCount (0 while DRAINING); its
 // counts and stability are computed from the tasks that exist; the service follows.
 import type { Service, TaskSet } from "@aws-sdk/client-ecs";
-import { parseArn, type Scope } from "../domain/arn";
+import { scopeKey, scopeOfArn } from "../domain/arn";
 import { countTasks } from "../domain/counts";
 import type { ServiceRecord, TaskRecord } from "../domain/records";
 import { nextStability, stabilityOf } from "../domain/stability";
@@ -24,15 +24,6 @@ import { requestStop } from "./lifecycle";
 
 /** How soon to retry placing tasks that found no room. */
 export const PLACEMENT_RETRY_MS = 1000;
-
-export function scopeOf(arn: string): Scope {
-  const parsed = parseArn(arn);
-  return { account: parsed?.account ?? "", region: parsed?.region ?? "" };
-}
-
-export function scopeString(scope: Scope): string {
-  return `${scope.account}/${scope.region}`;
-}
 
 /** The earliest of the given times that is defined. */
 export function earliest(...times: (number | undefined)[]): number | undefined {
@@ -141,8 +132,8 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
   const record = await tx.get("taskSet", arn);
   if (!record) return;
   const taskSet = record.taskSet;
-  const scope = scopeOf(arn);
-  const scopeKey = scopeString(scope);
+  const scope = scopeOfArn(arn);
+  const scopeId = scopeKey(scope);
   const service = await tx.get("service", taskSet.serviceArn ?? "");
   const cluster = await tx.get("cluster", taskSet.clusterArn ?? "");
   const def = await tx.get("taskDefinition", taskSet.taskDefinition ?? "");
@@ -151,10 +142,10 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
     return;
   }
   const clusterArn = cluster.cluster.clusterArn ?? "";
-  const book = new TaskBook(await tasksOfOwner(tx, scopeKey, clusterArn, arn));
+  const book = new TaskBook(await tasksOfOwner(tx, scopeId, clusterArn, arn));
   const defs = new Map([[def.taskDefinition.taskDefinitionArn ?? "", def.taskDefinition]]);
   advanceAll(book, env, defs);
-  const draining = await drainingInstances(tx, scopeKey, clusterArn);
+  const draining = await drainingInstances(tx, scopeId, clusterArn);
   const desired = taskSet.status === "DRAINING" ? 0 : taskSet.computedDesiredCount ?? 0;
   const serviceName = service.service.serviceName ?? "";
   const { events, recheckAt } = await convergeTasks(tx, env, book, {
@@ -200,8 +191,7 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
 export async function refreshServiceFromTaskSets(tx: Tx, record: ServiceRecord, env: ReconcileEnv, events: string[]): Promise<void> {
   const service = record.service;
   const serviceArn = service.serviceArn ?? "";
-  const scopeKey = scopeString(scopeOf(serviceArn));
-  const sets = (await tx.list("taskSet", { scope: scopeKey, parent: serviceArn })).map((r) => r.taskSet);
+  const sets = (await tx.list("taskSet", { scope: scopeKey(scopeOfArn(serviceArn)), parent: serviceArn })).map((r) => r.taskSet);
   let runningCount = 0;
   let pendingCount = 0;
   for (const s of sets) {
