@@ -127,5 +127,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, bas
     if (value === undefined) throw new Error(`${flag} needs a value (${option.arg})`);
     option.apply(config, value);
   }
+  if (config.auth !== "off" && !config.credentialsFile) {
+    throw new Error(`--auth ${config.auth} needs --credentials FILE: the access keys, secrets, accounts and policies to check requests against (see docs/auth.md)`);
+  }
   return config;
 }

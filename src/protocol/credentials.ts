@@ -18,18 +18,35 @@ function fail(file: string, message: string): never {
 }
 
 function parsePolicy(file: string, where: string, value: unknown): Policy {
-  const policy = typeof value === "string" ? (JSON.parse(value) as unknown) : value;
+  let policy = value;
+  if (typeof value === "string") {
+    try {
+      policy = JSON.parse(value) as unknown;
+    } catch (error) {
+      fail(file, `${where} is a string but not a JSON policy document: ${(error as Error).message}`);
+    }
+  }
   if (!policy || typeof policy !== "object" || !("Statement" in policy)) fail(file, `${where} is not an IAM policy document (it needs a Statement)`);
   const statements = (policy as Policy).Statement;
-  for (const s of Array.isArray(statements) ? statements : [statements]) {
-    if (s.Effect !== "Allow" && s.Effect !== "Deny") fail(file, `${where}: every statement needs Effect Allow or Deny`);
-  }
+  (Array.isArray(statements) ? statements : [statements]).forEach((s, i) => {
+    const at = `${where}.Statement[${i}]`;
+    if (!s || typeof s !== "object") fail(file, `${at} is not a statement`);
+    if (s.Effect !== "Allow" && s.Effect !== "Deny") fail(file, `${at} needs Effect Allow or Deny`);
+    if ((s.Action === undefined) === (s.NotAction === undefined)) fail(file, `${at} needs exactly one of Action and NotAction`);
+    if ((s.Resource === undefined) === (s.NotResource === undefined)) fail(file, `${at} needs exactly one of Resource and NotResource`);
+    if (s.Condition !== undefined && (typeof s.Condition !== "object" || Array.isArray(s.Condition))) fail(file, `${at}.Condition must map operators to {key: values}`);
+  });
   return policy as Policy;
 }
 
 /** Reads and checks the file; throws a readable error naming what is wrong. */
 export function loadCredentials(file: string): Map<string, Credential> {
-  const text = readFileSync(file, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    fail(file, `cannot be read: ${(error as Error).message}`);
+  }
   let document: unknown;
   try {
     document = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);

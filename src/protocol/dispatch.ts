@@ -77,7 +77,8 @@ export async function dispatch(request: ApiRequest, options: DispatchOptions): P
     const model = ecsOperations().get(operation);
     if (!model) throw new UnknownOperationException(`Unknown operation '${operation.slice(0, 100)}'.`);
     const body = parseBody(request.body);
-    const caller = await options.authenticate(request);
+    const authenticated = options.authenticate(request);
+    const caller = authenticated instanceof Promise ? await authenticated : authenticated;
     const handler = options.handlers[operation];
     if (!handler) throw new UnsupportedFeatureException(`ecslite does not support the ECS operation ${operation} yet. See docs/compatibility.md for the operations it supports.`);
     const input = decodeInput(body, model.input);
