@@ -56,6 +56,18 @@ describe("evaluate", () => {
     { name: "ForAnyValue aws:TagKeys", policies: [{ Statement: { Effect: "Deny", Action: "ecs:TagResource", Resource: "*", Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["owner"] } } } }, allow("ecs:*")], request: request("ecs:TagResource", "x", { "aws:TagKeys": ["env", "owner"] }), expected: "ExplicitDeny" },
     { name: "StringNotEquals", policies: [allow("ecs:*", "*", { StringNotEquals: { "aws:RequestedRegion": "eu-west-1" } })], request: request("ecs:ListClusters", "*", { "aws:RequestedRegion": "us-east-1" }), expected: "Allow" },
     { name: "Null true on a missing key", policies: [allow("ecs:CreateCluster", "*", { Null: { "aws:RequestTag/env": "true" } })], request: request("ecs:CreateCluster", "x"), expected: "Allow" },
+    { name: "StringNotEquals holds on a missing key (IAM: the values do not match)", policies: [{ Statement: { Effect: "Deny", Action: "ecs:*", Resource: "*", Condition: { StringNotEquals: { "aws:ResourceTag/team": "payments" } } } }, allow("ecs:*")], request: request("ecs:UpdateService", "x"), expected: "ExplicitDeny" },
+    { name: "StringNotEquals on a matching key does not hold", policies: [{ Statement: { Effect: "Deny", Action: "ecs:*", Resource: "*", Condition: { StringNotEquals: { "aws:ResourceTag/team": "payments" } } } }, allow("ecs:*")], request: request("ecs:UpdateService", "x", { "aws:ResourceTag/team": "payments" }), expected: "Allow" },
+    { name: "ArnNotLike holds on a missing key", policies: [allow("ecs:*", "*", { ArnNotLike: { "ecs:cluster": "arn:aws:ecs:*:*:cluster/prod" } })], request: request("ecs:ListClusters", "*"), expected: "Allow" },
+    { name: "ForAnyValue fails on a missing key", policies: [allow("ecs:CreateCluster", "*", { "ForAnyValue:StringEquals": { "aws:TagKeys": ["env"] } })], request: request("ecs:CreateCluster", "x"), expected: "ImplicitDeny" },
+    { name: "ForAllValues holds on a missing key", policies: [allow("ecs:CreateCluster", "*", { "ForAllValues:StringEquals": { "aws:TagKeys": ["env"] } })], request: request("ecs:CreateCluster", "x"), expected: "Allow" },
+    { name: "Null false on a present key", policies: [allow("ecs:CreateCluster", "*", { Null: { "aws:RequestTag/env": "false" } })], request: request("ecs:CreateCluster", "x", { "aws:RequestTag/env": "dev" }), expected: "Allow" },
+    { name: "condition key names are case-insensitive", policies: [allow("ecs:ListServices", "*", { StringEquals: { "ECS:Cluster": "c" } })], request: request("ecs:ListServices", "*", { "ecs:cluster": "c" }), expected: "Allow" },
+    { name: "several keys in one operator must all hold", policies: [allow("ecs:*", "*", { StringEquals: { "aws:RequestedRegion": "us-east-1", "ecs:cluster": "c" } })], request: request("ecs:ListServices", "*", { "aws:RequestedRegion": "us-east-1", "ecs:cluster": "d" }), expected: "ImplicitDeny" },
+    { name: "a deny whose condition does not hold leaves the allow", policies: [{ Statement: [{ Effect: "Deny", Action: "ecs:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/env": "prod" } } }, { Effect: "Allow", Action: "ecs:*", Resource: "*" }] }], request: request("ecs:DeleteService", "x", { "aws:ResourceTag/env": "dev" }), expected: "Allow" },
+    { name: "Resource wildcards are case-sensitive", policies: [allow("ecs:UpdateTaskSet", "arn:aws:ecs:*:*:task-set/Prod/*")], request: request("ecs:UpdateTaskSet", TS_PROD), expected: "ImplicitDeny" },
+    { name: "Resource '*' does not match a literal ARN pattern of another type", policies: [allow("ecs:UpdateTaskSet", "arn:aws:ecs:*:*:service/prod/*")], request: request("ecs:UpdateTaskSet", TS_PROD), expected: "ImplicitDeny" },
+    { name: "an unknown set qualifier fails closed", policies: [allow("ecs:*", "*", { "ForSomeValues:StringEquals": { "aws:TagKeys": ["env"] } })], request: request("ecs:TagResource", "x", { "aws:TagKeys": ["env"] }), expected: "ImplicitDeny" },
     { name: "an unknown operator fails closed", policies: [allow("ecs:*", "*", { StringSortOf: { "aws:RequestedRegion": "us" } })], request: request("ecs:ListClusters", "*", { "aws:RequestedRegion": "us-east-1" }), expected: "ImplicitDeny" },
   ];
   for (const c of cases) {
@@ -65,6 +77,7 @@ describe("evaluate", () => {
   it("knows when resource tags are needed", () => {
     assert.equal(readsResourceTags([allow("ecs:*")]), false);
     assert.equal(readsResourceTags([allow("ecs:*", "*", { StringEquals: { "aws:ResourceTag/team": "x" } })]), true);
+    assert.equal(readsResourceTags([allow("ecs:*", "*", { StringEquals: { "ecs:ResourceTag/team": "x" } })]), true);
   });
 
   it("words refusals as AWS does", () => {
@@ -87,6 +100,20 @@ describe("authorization targets", () => {
     ["StopTask", { cluster: "prod", task: "abc" }, ["arn:aws:ecs:us-east-1:111122223333:task/prod/abc"]],
     ["RunTask", { cluster: "prod", taskDefinition: "web:3" }, ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:3"]],
     ["ListClusters", {}, ["*"]],
+    ["CreateTaskSet", { cluster: "prod", service: "web", taskDefinition: "web" }, ["arn:aws:ecs:us-east-1:111122223333:task-set/prod/web/*"]],
+    ["DescribeTaskSets", { cluster: "prod", service: "web" }, ["arn:aws:ecs:us-east-1:111122223333:task-set/prod/web/*"]],
+    ["DescribeTaskSets", { cluster: "prod", service: "web", taskSets: ["ecs-svc/1234567890123456789", TS_STAGING] }, [TS_PROD, TS_STAGING]],
+    ["DeleteTaskSet", { cluster: "prod", service: "arn:aws:ecs:us-east-1:111122223333:service/prod/web", taskSet: "ecs-svc/1234567890123456789" }, [TS_PROD]],
+    ["UpdateServicePrimaryTaskSet", { cluster: "prod", service: "web", primaryTaskSet: "ecs-svc/1" }, ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"]],
+    ["DeregisterContainerInstance", { cluster: "prod", containerInstance: "abc" }, ["arn:aws:ecs:us-east-1:111122223333:cluster/prod"]],
+    ["PutAttributes", { cluster: "prod", attributes: [{ name: "a", targetId: "i1" }, { name: "b", targetId: "i1" }] }, ["arn:aws:ecs:us-east-1:111122223333:container-instance/prod/i1"]],
+    ["ListTasks", { cluster: "prod" }, ["arn:aws:ecs:us-east-1:111122223333:container-instance/prod/*"]],
+    ["RunTask", { cluster: "prod", taskDefinition: "web" }, ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:*"]],
+    ["RegisterTaskDefinition", { family: "web" }, ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:*"]],
+    ["DeleteTaskDefinitions", { taskDefinitions: ["web:1", "arn:aws:ecs:us-east-1:111122223333:task-definition/api:2"] }, ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:1", "arn:aws:ecs:us-east-1:111122223333:task-definition/api:2"]],
+    ["DescribeCapacityProviders", { capacityProviders: ["FARGATE"] }, ["arn:aws:ecs:us-east-1:111122223333:capacity-provider/FARGATE"]],
+    ["DeleteCapacityProvider", { capacityProvider: "cp" }, ["arn:aws:ecs:us-east-1:111122223333:capacity-provider/cp"]],
+    ["ListTaskDefinitions", {}, ["*"]],
   ];
   for (const [operation, input, expected] of cases) {
     it(`${operation} ${JSON.stringify(input)}`, () => {
@@ -103,5 +130,33 @@ describe("authorization targets", () => {
     assert.equal(target.context["ecs:service"], "arn:aws:ecs:us-east-1:111122223333:service/prod/web");
     const [tagging] = authorizationTargets("TagResource", { resourceArn: "arn:x", tags: [{ key: "env", value: "dev" }] }, scope);
     assert.deepEqual(tagging.context, { "aws:RequestTag/env": "dev", "aws:TagKeys": ["env"] });
+  });
+
+  it("service operations carry ecs:cluster but not ecs:service, as AWS lists them", () => {
+    const [target] = authorizationTargets("UpdateService", { cluster: "prod", service: "web" }, scope);
+    assert.deepEqual(target.context, { "ecs:cluster": "arn:aws:ecs:us-east-1:111122223333:cluster/prod" });
+  });
+
+  it("creating with tags also needs ecs:TagResource on the new resource, with ecs:CreateAction", () => {
+    const untagged = authorizationTargets("CreateCluster", { clusterName: "c" }, scope);
+    assert.deepEqual(untagged.map((t) => t.action), ["ecs:CreateCluster"]);
+    const tagged = authorizationTargets("CreateCluster", { clusterName: "c", tags: [{ key: "env", value: "dev" }] }, scope);
+    assert.deepEqual(
+      tagged.map((t) => [t.action, t.resource]),
+      [
+        ["ecs:CreateCluster", "arn:aws:ecs:us-east-1:111122223333:cluster/c"],
+        ["ecs:TagResource", "arn:aws:ecs:us-east-1:111122223333:cluster/c"],
+      ],
+    );
+    assert.deepEqual(tagged[1].context, { "aws:RequestTag/env": "dev", "aws:TagKeys": ["env"], "ecs:CreateAction": "CreateCluster" });
+    const run = authorizationTargets("RunTask", { cluster: "prod", taskDefinition: "web:3", tags: [{ key: "k", value: "v" }] }, scope);
+    assert.deepEqual(run.map((t) => t.resource), ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:3", "arn:aws:ecs:us-east-1:111122223333:task/prod/*"]);
+  });
+
+  it("account settings carry ecs:account-setting; PutClusterCapacityProviders ecs:capacity-provider", () => {
+    assert.deepEqual(authorizationTargets("PutAccountSetting", { name: "containerInsights", value: "enabled" }, scope)[0].context, { "ecs:account-setting": "containerInsights" });
+    assert.deepEqual(authorizationTargets("PutClusterCapacityProviders", { cluster: "prod", capacityProviders: ["FARGATE"] }, scope)[0].context, {
+      "ecs:capacity-provider": ["arn:aws:ecs:us-east-1:111122223333:capacity-provider/FARGATE"],
+    });
   });
 });

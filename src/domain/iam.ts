@@ -97,7 +97,9 @@ function conditionHolds(operatorName: string, block: Record<string, string | str
   let qualifier: "ForAllValues" | "ForAnyValue" | undefined;
   const colon = operator.indexOf(":");
   if (colon > 0) {
-    qualifier = operator.slice(0, colon) as "ForAllValues" | "ForAnyValue";
+    const prefix = operator.slice(0, colon);
+    if (prefix !== "ForAllValues" && prefix !== "ForAnyValue") return false; // unknown: fail closed
+    qualifier = prefix;
     operator = operator.slice(colon + 1);
   }
   const ifExists = operator.endsWith("IfExists");
@@ -112,11 +114,14 @@ function conditionHolds(operatorName: string, block: Record<string, string | str
     }
     const compare = comparators[operator];
     if (!compare) return false; // an operator we do not know never matches (fail closed)
-    if (actual === undefined) {
+    const negated = NEGATED.has(operator);
+    if (actual === undefined || actual.length === 0) {
+      // A missing key: IAM holds ...IfExists and ForAllValues true, ForAnyValue false; otherwise the
+      // values "do not match", which satisfies the negated operators (StringNotEquals, ...).
       if (ifExists || qualifier === "ForAllValues") continue;
+      if (qualifier === undefined && negated) continue;
       return false;
     }
-    const negated = NEGATED.has(operator);
     const matchesOne = (value: string) => (negated ? expected.every((e) => compare(value, e)) : expected.some((e) => compare(value, e)));
     if (qualifier === "ForAllValues") {
       if (!actual.every(matchesOne)) return false;
@@ -153,9 +158,9 @@ export function evaluate(policies: readonly Policy[], request: AuthorizationRequ
   return allowed ? "Allow" : "ImplicitDeny";
 }
 
-/** Whether any statement's condition reads aws:ResourceTag (so the resource's tags must be loaded). */
+/** Whether any statement's condition reads aws:ResourceTag or ecs:ResourceTag (so the resource's tags must be loaded). */
 export function readsResourceTags(policies: readonly Policy[]): boolean {
-  return policies.some((p) => asList(p.Statement).some((s) => Object.values(s.Condition ?? {}).some((block) => Object.keys(block).some((k) => k.toLowerCase().startsWith("aws:resourcetag/")))));
+  return policies.some((p) => asList(p.Statement).some((s) => Object.values(s.Condition ?? {}).some((block) => Object.keys(block).some((k) => /^(aws|ecs):resourcetag\//.test(k.toLowerCase())))));
 }
 
 /** AWS's wording for a refusal. */

@@ -8,7 +8,7 @@ import { authorizationTargets } from "../domain/resources";
 import type { Clock } from "../scheduler/clock";
 import type { Authenticator, Authorizer } from "./dispatch";
 import { AccessDeniedException } from "./errors";
-import { type AccountResolver, type CallerIdentity, identify } from "./identity";
+import { type AccountResolver, identify } from "./identity";
 import { type Credential, isRootPrincipal, loadCredentials } from "./credentials";
 import { SigV4Verifier } from "./sigv4";
 
@@ -31,35 +31,31 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
   if (!config.credentialsFile) throw new Error(`--auth ${config.auth} needs --credentials FILE (access keys, secrets and policies; see docs/auth.md)`);
   const credentials = loadCredentials(config.credentialsFile);
   const verifier = new SigV4Verifier((accessKeyId) => credentials.get(accessKeyId));
-  const principals = new Map<string, Credential>([...credentials.values()].map((c) => [c.principalArn, c]));
 
-  const authenticate: Authenticator = async (request) => {
-    const auth = await verifier.verify(request, clock.now());
-    const credential = credentials.get(auth.accessKeyId) as Credential;
-    const identity: CallerIdentity = { accessKeyId: auth.accessKeyId, account: credential.accountId, region: auth.region, principal: credential.principalArn };
-    return identity;
+  const authenticate: Authenticator = (request) => {
+    const { accessKeyId, region } = verifier.verify(request, clock.now());
+    const credential = credentials.get(accessKeyId) as Credential;
+    return { accessKeyId, account: credential.accountId, region, principal: credential.principalArn };
   };
   if (config.auth === "sigv4") return { authenticate };
 
   const authorize: Authorizer = async (operation, input, caller) => {
-    const credential = principals.get(caller.principal);
-    if (!credential || isRootPrincipal(credential.principalArn)) return;
-    const action = `ecs:${operation}`;
+    const credential = caller.accessKeyId === undefined ? undefined : credentials.get(caller.accessKeyId);
+    if (!credential) throw new AccessDeniedException(accessDeniedMessage(caller.principal, `ecs:${operation}`, "*", "ImplicitDeny"));
+    if (isRootPrincipal(credential.principalArn)) return;
     const needsTags = readsResourceTags(credential.policies);
+    const principalContext = { "aws:PrincipalArn": caller.principal, "aws:PrincipalAccount": caller.account, "aws:RequestedRegion": caller.region };
     for (const target of authorizationTargets(operation, input, caller)) {
-      let conditionContext: Record<string, string | readonly string[]> = {
-        ...target.context,
-        "aws:PrincipalArn": caller.principal,
-        "aws:PrincipalAccount": caller.account,
-        "aws:RequestedRegion": caller.region,
-      };
-      if (needsTags && target.resource !== "*") {
+      const context: Record<string, string | readonly string[]> = { ...target.context, ...principalContext };
+      if (needsTags && !target.resource.endsWith("*")) {
         for (const tag of (await resourceTags(target.resource)) ?? []) {
-          if (tag.key) conditionContext = { ...conditionContext, [`aws:ResourceTag/${tag.key}`]: tag.value ?? "" };
+          if (!tag.key) continue;
+          context[`aws:ResourceTag/${tag.key}`] = tag.value ?? "";
+          context[`ecs:ResourceTag/${tag.key}`] = tag.value ?? "";
         }
       }
-      const decision = evaluate(credential.policies, { action, resource: target.resource, context: conditionContext });
-      if (decision !== "Allow") throw new AccessDeniedException(accessDeniedMessage(caller.principal, action, target.resource, decision));
+      const decision = evaluate(credential.policies, { action: target.action, resource: target.resource, context });
+      if (decision !== "Allow") throw new AccessDeniedException(accessDeniedMessage(caller.principal, target.action, target.resource, decision));
     }
   };
   return { authenticate, authorize };
