@@ -10,20 +10,31 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   CreateTaskSetCommand,
+  DeleteClusterCommand,
+  DeleteTaskSetCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
   DescribeTaskSetsCommand,
   ECSClient,
   ListClustersCommand,
+  ListServicesCommand,
   RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UpdateServiceCommand,
   UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { parseConfig } from "../src/config";
 import { refusedWith } from "./assertions";
 import { startTestServer, type TestServer } from "./harness";
 
 const ACCOUNT = "111122223333";
 const ADMIN = { accessKeyId: "AKIAADMIN0000000001", secretAccessKey: "admin-secret" };
 const DEPLOY = { accessKeyId: "AKIADEPLOY000000001", secretAccessKey: "deploy-secret" };
+const PAYMENTS = { accessKeyId: "AKIAPAYMENTS0000001", secretAccessKey: "payments-secret" };
+const BUILDER = { accessKeyId: "AKIABUILDER00000001", secretAccessKey: "builder-secret" };
+const SESSION = { accessKeyId: "ASIASESSION00000001", secretAccessKey: "session-secret", sessionToken: "session-token-1" };
 const CREDENTIALS_YAML = `
 credentials:
   - accessKeyId: ${ADMIN.accessKeyId}
@@ -52,23 +63,57 @@ credentials:
           - Effect: Deny
             Action: ecs:DeleteCluster
             Resource: "*"
+  - accessKeyId: ${PAYMENTS.accessKeyId}
+    secretAccessKey: ${PAYMENTS.secretAccessKey}
+    accountId: "${ACCOUNT}"
+    principalArn: arn:aws:iam::${ACCOUNT}:role/payments
+    policies:
+      - Statement:
+          - Effect: Allow
+            Action: ecs:ListServices
+            Resource: "*"
+            Condition:
+              StringEquals:
+                ecs:cluster: arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod
+          - Effect: Allow
+            Action: ["ecs:UpdateService", "ecs:DescribeServices"]
+            Resource: "arn:aws:ecs:*:*:service/*"
+            Condition:
+              StringEquals:
+                aws:ResourceTag/team: payments
+  - accessKeyId: ${BUILDER.accessKeyId}
+    secretAccessKey: ${BUILDER.secretAccessKey}
+    accountId: "${ACCOUNT}"
+    principalArn: arn:aws:iam::${ACCOUNT}:user/builder
+    policies:
+      - '{"Statement": [{"Effect": "Allow", "Action": ["ecs:CreateCluster", "ecs:DescribeClusters"], "Resource": "*"}]}'
+      - Statement:
+          - Effect: Allow
+            Action: ecs:TagResource
+            Resource: "*"
+            Condition:
+              StringEquals:
+                aws:RequestTag/env: dev
+              ForAllValues:StringEquals:
+                aws:TagKeys: [env, owner]
 `;
 
 let dir = "";
 before(() => {
   dir = mkdtempSync(path.join(tmpdir(), "ecslite-auth-"));
   writeFileSync(path.join(dir, "credentials.yaml"), CREDENTIALS_YAML);
+  writeFileSync(path.join(dir, "session.json"), JSON.stringify([{ ...SESSION, accountId: "444455556666", principalArn: "arn:aws:sts::444455556666:assumed-role/ci/session" }]));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function clientFor(server: TestServer, credentials: { accessKeyId: string; secretAccessKey: string }, extra: Partial<ConstructorParameters<typeof ECSClient>[0]> = {}): ECSClient {
+function clientFor(server: TestServer, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, extra: Partial<ConstructorParameters<typeof ECSClient>[0]> = {}): ECSClient {
   return new ECSClient({ endpoint: server.url, region: "us-east-1", credentials, maxAttempts: 1, ...extra });
 }
 
 /** A raw request signed with AWS's signer, for tampering after signing. */
-async function signed(server: TestServer, body: string, options: { contentSha256?: string } = {}) {
+async function signed(server: TestServer, body: string, options: { contentSha256?: string; service?: string; extraHeaders?: Record<string, string> } = {}) {
   const url = new URL(server.url);
-  const signer = new SignatureV4({ service: "ecs", region: "us-east-1", credentials: ADMIN, sha256: Hash.bind(null, "sha256") });
+  const signer = new SignatureV4({ service: options.service ?? "ecs", region: "us-east-1", credentials: ADMIN, sha256: Hash.bind(null, "sha256") });
   const request = await signer.sign({
     method: "POST",
     protocol: "http:",
@@ -80,6 +125,7 @@ async function signed(server: TestServer, body: string, options: { contentSha256
       "content-type": "application/x-amz-json-1.1",
       "x-amz-target": "AmazonEC2ContainerServiceV20141113.CreateCluster",
       ...(options.contentSha256 ? { "x-amz-content-sha256": options.contentSha256 } : {}),
+      ...options.extraHeaders,
     },
     body,
   });
@@ -143,6 +189,45 @@ describe("--auth sigv4", () => {
     assert.deepEqual([noDate.status, noDate.json.__type], [403, "IncompleteSignatureException"]);
   });
 
+  it("a signed header that does not arrive, or a scope for another service, is InvalidSignatureException", async () => {
+    const headers = await signed(server, "{}", { extraHeaders: { "x-ecslite-test": "1" } });
+    assert.match(headers.authorization, /SignedHeaders=[^,]*x-ecslite-test/);
+    const { "x-ecslite-test": _dropped, ...withoutIt } = headers;
+    const dropped = await post(server, withoutIt, "{}");
+    assert.deepEqual([dropped.status, dropped.json.__type, dropped.json.message], [403, "InvalidSignatureException", (await post(server, { ...headers, "x-ecslite-test": "2" }, "{}")).json.message]);
+    assert.match(dropped.json.message ?? "", /^The request signature we calculated does not match/);
+    const otherService = await post(server, await signed(server, "{}", { service: "s3" }), "{}");
+    assert.deepEqual([otherService.status, otherService.json.__type], [403, "InvalidSignatureException"]);
+  });
+
+  it("an UNSIGNED-PAYLOAD body is refused: the body must be covered by the signature", async () => {
+    const refused = await post(server, await signed(server, "{}", { contentSha256: "UNSIGNED-PAYLOAD" }), "{}");
+    assert.deepEqual([refused.status, refused.json.__type], [403, "InvalidSignatureException"]);
+  });
+
+  it("a session credential needs its token (JSON credentials file)", async () => {
+    const sessionServer = await startTestServer({ auth: "sigv4", credentialsFile: path.join(dir, "session.json") });
+    try {
+      const out = await clientFor(sessionServer, SESSION).send(new CreateClusterCommand({ clusterName: "from-session" }));
+      assert.equal(out.cluster?.clusterArn, "arn:aws:ecs:us-east-1:444455556666:cluster/from-session");
+      const { sessionToken: _token, ...withoutToken } = SESSION;
+      await refusedWith(clientFor(sessionServer, withoutToken).send(new ListClustersCommand({})), "UnrecognizedClientException", /security token included in the request is invalid/);
+      await refusedWith(clientFor(sessionServer, { ...SESSION, sessionToken: "stolen" }).send(new ListClustersCommand({})), "UnrecognizedClientException");
+    } finally {
+      await sessionServer.close();
+    }
+  });
+
+  it("refuses to start without a usable credentials file, naming the problem", async () => {
+    assert.throws(() => parseConfig(["--auth", "sigv4"], {}), /--auth sigv4 needs --credentials FILE/);
+    assert.equal(parseConfig(["--auth", "iam", "--credentials", "c.yaml"], {}).credentialsFile, "c.yaml");
+    await assert.rejects(startTestServer({ auth: "iam" }), /--auth iam needs --credentials FILE/);
+    await assert.rejects(startTestServer({ auth: "sigv4", credentialsFile: path.join(dir, "missing.yaml") }), /missing\.yaml: cannot be read/);
+    const bad = path.join(dir, "bad.yaml");
+    writeFileSync(bad, `- accessKeyId: K\n  secretAccessKey: s\n  accountId: "111122223333"\n  policies:\n    - Statement: [{Effect: Allow, Action: "ecs:*"}]\n`);
+    await assert.rejects(startTestServer({ auth: "iam", credentialsFile: bad }), /credentials\[0\]\.policies\[0\]\.Statement\[0\] needs exactly one of Resource and NotResource/);
+  });
+
   it("boto3 signs requests the server accepts, and is refused with a wrong secret", { skip: spawnSync("python3", ["-c", "import boto3"]).status === 0 ? false : "boto3 is not installed" }, async () => {
     const script = `
 import boto3, sys, botocore
@@ -179,9 +264,18 @@ describe("--auth iam", () => {
   });
   after(() => server.close());
 
-  it("a deploy role allowed ecs:UpdateTaskSet on task-set/prod/* scales prod", async () => {
+  it("a deploy role allowed ecs:UpdateTaskSet on task-set/prod/* scales prod, by id or by ARNs", async () => {
     const out = await deploy.send(new UpdateTaskSetCommand({ cluster: "prod", service: "web", taskSet: ids.prod, scale: { value: 50, unit: "PERCENT" } }));
     assert.equal(out.taskSet?.computedDesiredCount, 5);
+    const byArn = await deploy.send(
+      new UpdateTaskSetCommand({
+        cluster: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod`,
+        service: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/web`,
+        taskSet: out.taskSet?.taskSetArn,
+        scale: { value: 60, unit: "PERCENT" },
+      }),
+    );
+    assert.equal(byArn.taskSet?.computedDesiredCount, 6);
   });
 
   it("and gets AccessDeniedException in staging, which changes nothing", async () => {
@@ -195,11 +289,83 @@ describe("--auth iam", () => {
     assert.equal(set?.scale?.value, 0);
   });
 
+  it("the deploy role may not delete the task set it may scale", async () => {
+    await refusedWith(
+      deploy.send(new DeleteTaskSetCommand({ cluster: "prod", service: "web", taskSet: ids.prod })),
+      "AccessDeniedException",
+      new RegExp(`ecs:DeleteTaskSet on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:task-set/prod/web/${ids.prod.replace("/", "\\/")} because`),
+    );
+    const sets = (await admin.send(new DescribeTaskSetsCommand({ cluster: "prod", service: "web", taskSets: [ids.prod] }))).taskSets ?? [];
+    assert.equal(sets[0]?.status, "ACTIVE");
+  });
+
   it("other actions are denied by default, an explicit deny says so, and the admin may do anything", async () => {
     await refusedWith(deploy.send(new CreateClusterCommand({ clusterName: "nope" })), "AccessDeniedException", /because no identity-based policy allows the ecs:CreateCluster action$/);
-    await refusedWith(deploy.send(new (await import("@aws-sdk/client-ecs")).DeleteClusterCommand({ cluster: "staging" })), "AccessDeniedException", /with an explicit deny in an identity-based policy$/);
+    await refusedWith(deploy.send(new DeleteClusterCommand({ cluster: "staging" })), "AccessDeniedException", /with an explicit deny in an identity-based policy$/);
     const listed = await deploy.send(new ListClustersCommand({}));
     assert.equal(listed.clusterArns?.length, 2, "List* is allowed");
     assert.ok(!listed.clusterArns?.some((a) => a.endsWith("/nope")));
+  });
+});
+
+describe("--auth iam condition keys", () => {
+  let server: TestServer;
+  let admin: ECSClient;
+  let payments: ECSClient;
+  let builder: ECSClient;
+  before(async () => {
+    server = await startTestServer({ auth: "iam", credentialsFile: path.join(dir, "credentials.yaml") });
+    admin = clientFor(server, ADMIN);
+    payments = clientFor(server, PAYMENTS);
+    builder = clientFor(server, BUILDER);
+    for (const cluster of ["prod", "staging"]) {
+      await admin.send(new CreateClusterCommand({ clusterName: cluster }));
+      await admin.send(new CreateServiceCommand({ cluster, serviceName: "checkout", desiredCount: 0, deploymentController: { type: "EXTERNAL" }, tags: [{ key: "team", value: "payments" }] }));
+      await admin.send(new CreateServiceCommand({ cluster, serviceName: "search", desiredCount: 0, deploymentController: { type: "EXTERNAL" }, tags: [{ key: "team", value: "search" }] }));
+    }
+  });
+  after(() => server.close());
+
+  it("ecs:cluster: ListServices only in the cluster the condition names", async () => {
+    const listed = await payments.send(new ListServicesCommand({ cluster: "prod" }));
+    assert.equal(listed.serviceArns?.length, 2);
+    await refusedWith(payments.send(new ListServicesCommand({ cluster: "staging" })), "AccessDeniedException", /ecs:ListServices on resource: \* because no identity-based policy allows/);
+  });
+
+  it("aws:ResourceTag: the payments role updates services tagged team=payments, and only those", async () => {
+    const updated = await payments.send(new UpdateServiceCommand({ cluster: "staging", service: "checkout", desiredCount: 3 }));
+    assert.equal(updated.service?.desiredCount, 3);
+    await refusedWith(
+      payments.send(new UpdateServiceCommand({ cluster: "staging", service: "search", desiredCount: 3 })),
+      "AccessDeniedException",
+      new RegExp(`^User: arn:aws:iam::${ACCOUNT}:role/payments is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:service/staging/search because`),
+    );
+    const search = (await admin.send(new DescribeServicesCommand({ cluster: "staging", services: ["search"] }))).services?.[0];
+    assert.equal(search?.desiredCount, 0, "the refused update changed nothing");
+    // Describing both is refused as a whole: one of them is not allowed.
+    await refusedWith(payments.send(new DescribeServicesCommand({ cluster: "prod", services: ["checkout", "search"] })), "AccessDeniedException");
+    const retagged = await admin.send(new TagResourceCommand({ resourceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/search`, tags: [{ key: "team", value: "payments" }] }));
+    assert.ok(retagged);
+    const both = await payments.send(new DescribeServicesCommand({ cluster: "prod", services: ["checkout", "search"] }));
+    assert.equal(both.services?.length, 2, "the tag is read at each call");
+  });
+
+  it("aws:RequestTag and aws:TagKeys, and ecs:TagResource for resources created with tags", async () => {
+    const plain = await builder.send(new CreateClusterCommand({ clusterName: "plain" }));
+    assert.equal(plain.cluster?.status, "ACTIVE");
+    const tagged = await builder.send(new CreateClusterCommand({ clusterName: "tagged", tags: [{ key: "env", value: "dev" }, { key: "owner", value: "me" }] }));
+    assert.equal(tagged.cluster?.clusterName, "tagged");
+    await refusedWith(
+      builder.send(new CreateClusterCommand({ clusterName: "prod-tagged", tags: [{ key: "env", value: "prod" }] })),
+      "AccessDeniedException",
+      new RegExp(`ecs:TagResource on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod-tagged because no identity-based policy allows the ecs:TagResource action$`),
+    );
+    await refusedWith(builder.send(new CreateClusterCommand({ clusterName: "extra-key", tags: [{ key: "env", value: "dev" }, { key: "cost", value: "1" }] })), "AccessDeniedException", /ecs:TagResource/);
+    const described = await builder.send(new DescribeClustersCommand({ clusters: ["prod-tagged", "extra-key", "tagged"] }));
+    assert.deepEqual(
+      described.clusters?.map((c) => c.clusterName),
+      ["tagged"],
+      "refused creations created nothing",
+    );
   });
 });
