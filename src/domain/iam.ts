@@ -33,7 +33,12 @@ export type Decision = "Allow" | "ExplicitDeny" | "ImplicitDeny";
 
 const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Compiled patterns, memoized: policies are few and evaluated on every request. */
+/** IAM wildcards as a regular expression source: `*` any run of characters, `?` any one character. */
+function wildcardSource(pattern: string): string {
+  return pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+}
+
+/** Compiled patterns, memoized: conditions use few patterns, evaluated on every request. */
 const compiledPatterns = new Map<string, RegExp>();
 
 /** IAM wildcard match: `*` any run of characters, `?` any one character. */
@@ -42,20 +47,20 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   const cacheKey = `${ignoreCase ? "i" : "c"}${pattern}`;
   let regex = compiledPatterns.get(cacheKey);
   if (!regex) {
-    const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    regex = new RegExp(`^${escaped}$`, ignoreCase ? "is" : "s");
+    regex = new RegExp(`^${wildcardSource(pattern)}$`, ignoreCase ? "is" : "s");
     if (compiledPatterns.size > 10_000) compiledPatterns.clear();
     compiledPatterns.set(cacheKey, regex);
   }
   return regex.test(value);
 }
 
-function actionMatches(patterns: string[], action: string): boolean {
-  return patterns.some((p) => wildcardMatch(p, action, true));
-}
+type Matcher = (value: string) => boolean;
 
-function resourceMatches(patterns: string[], resource: string): boolean {
-  return patterns.some((p) => p === "*" || wildcardMatch(p, resource));
+/** One matcher for a list of patterns (any may match); "*" alone matches everything. */
+function compileMatcher(patterns: string[], ignoreCase: boolean): Matcher {
+  if (patterns.includes("*")) return () => true;
+  const regex = new RegExp(`^(?:${patterns.map(wildcardSource).join("|")})$`, ignoreCase ? "is" : "s");
+  return (value) => regex.test(value);
 }
 
 type Comparator = (actual: string, expected: string) => boolean;
@@ -84,9 +89,17 @@ const comparators: Record<string, Comparator> = {
 const NEGATED = new Set(["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals"]);
 
 function lookup(context: ConditionContext, key: string): readonly string[] | undefined {
-  // Condition keys are case-insensitive (tag keys after the slash are matched as given).
-  const found = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase());
-  const value = found?.[1];
+  // Condition keys are case-insensitive: the key as written first, then any spelling.
+  let value = context[key];
+  if (value === undefined) {
+    const lower = key.toLowerCase();
+    for (const k in context) {
+      if (k.toLowerCase() === lower) {
+        value = context[k];
+        break;
+      }
+    }
+  }
   if (value === undefined) return undefined;
   return typeof value === "string" ? [value] : value;
 }
@@ -133,14 +146,49 @@ function conditionHolds(operatorName: string, block: Record<string, string | str
   return true;
 }
 
-function statementApplies(statement: Statement, request: AuthorizationRequest): boolean {
-  if (statement.Action !== undefined && !actionMatches(asList(statement.Action), request.action)) return false;
-  if (statement.NotAction !== undefined && actionMatches(asList(statement.NotAction), request.action)) return false;
-  if (statement.Action === undefined && statement.NotAction === undefined) return false;
-  if (statement.Resource !== undefined && !resourceMatches(asList(statement.Resource), request.resource)) return false;
-  if (statement.NotResource !== undefined && resourceMatches(asList(statement.NotResource), request.resource)) return false;
-  if (statement.Resource === undefined && statement.NotResource === undefined) return false;
-  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+/** A statement ready to evaluate: its patterns compiled once, not on every request. */
+interface CompiledStatement {
+  readonly effect: Effect;
+  readonly action?: Matcher;
+  readonly notAction?: Matcher;
+  readonly resource?: Matcher;
+  readonly notResource?: Matcher;
+  readonly conditions: readonly [string, Record<string, string | string[] | boolean | number>][];
+}
+
+function compileStatement(statement: Statement): CompiledStatement | undefined {
+  // A statement without an action or a resource element applies to nothing.
+  if (statement.Action === undefined && statement.NotAction === undefined) return undefined;
+  if (statement.Resource === undefined && statement.NotResource === undefined) return undefined;
+  const matcher = (patterns: string | string[] | undefined, ignoreCase: boolean) => (patterns === undefined ? undefined : compileMatcher(asList(patterns), ignoreCase));
+  return {
+    effect: statement.Effect,
+    action: matcher(statement.Action, true),
+    notAction: matcher(statement.NotAction, true),
+    resource: matcher(statement.Resource, false),
+    notResource: matcher(statement.NotResource, false),
+    conditions: Object.entries(statement.Condition ?? {}),
+  };
+}
+
+/** Compiled statements by policy list; policies are loaded once and evaluated on every request. */
+const compiledPolicies = new WeakMap<readonly Policy[], readonly CompiledStatement[]>();
+
+function compiled(policies: readonly Policy[]): readonly CompiledStatement[] {
+  let statements = compiledPolicies.get(policies);
+  if (!statements) {
+    statements = policies.flatMap((p) => asList(p.Statement)).flatMap((s) => compileStatement(s) ?? []);
+    compiledPolicies.set(policies, statements);
+  }
+  return statements;
+}
+
+function statementApplies(statement: CompiledStatement, request: AuthorizationRequest): boolean {
+  if (statement.action && !statement.action(request.action)) return false;
+  if (statement.notAction?.(request.action)) return false;
+  if (statement.resource && !statement.resource(request.resource)) return false;
+  if (statement.notResource?.(request.resource)) return false;
+  for (const [operator, block] of statement.conditions) {
     if (!conditionHolds(operator, block, request.context)) return false;
   }
   return true;
@@ -148,12 +196,10 @@ function statementApplies(statement: Statement, request: AuthorizationRequest): 
 
 export function evaluate(policies: readonly Policy[], request: AuthorizationRequest): Decision {
   let allowed = false;
-  for (const policy of policies) {
-    for (const statement of asList(policy.Statement)) {
-      if (!statementApplies(statement, request)) continue;
-      if (statement.Effect === "Deny") return "ExplicitDeny";
-      if (statement.Effect === "Allow") allowed = true;
-    }
+  for (const statement of compiled(policies)) {
+    if (!statementApplies(statement, request)) continue;
+    if (statement.effect === "Deny") return "ExplicitDeny";
+    if (statement.effect === "Allow") allowed = true;
   }
   return allowed ? "Allow" : "ImplicitDeny";
 }

@@ -39,14 +39,19 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
   };
   if (config.auth === "sigv4") return { authenticate };
 
+  // Policies that never read resource tags spare the store a read per checked resource.
+  const readsTags = new Map([...credentials.values()].map((c) => [c.accessKeyId, readsResourceTags(c.policies)]));
+
   const authorize: Authorizer = async (operation, input, caller) => {
     const credential = caller.accessKeyId === undefined ? undefined : credentials.get(caller.accessKeyId);
     if (!credential) throw new AccessDeniedException(accessDeniedMessage(caller.principal, `ecs:${operation}`, "*", "ImplicitDeny"));
     if (isRootPrincipal(credential.principalArn)) return;
-    const needsTags = readsResourceTags(credential.policies);
-    const principalContext = { "aws:PrincipalArn": caller.principal, "aws:PrincipalAccount": caller.account, "aws:RequestedRegion": caller.region };
+    const needsTags = readsTags.get(credential.accessKeyId) === true;
     for (const target of authorizationTargets(operation, input, caller)) {
-      const context: Record<string, string | readonly string[]> = { ...target.context, ...principalContext };
+      const context: Record<string, string | readonly string[]> = { ...target.context };
+      context["aws:PrincipalArn"] = caller.principal;
+      context["aws:PrincipalAccount"] = caller.account;
+      context["aws:RequestedRegion"] = caller.region;
       if (needsTags && !target.resource.endsWith("*")) {
         for (const tag of (await resourceTags(target.resource)) ?? []) {
           if (!tag.key) continue;
