@@ -26,6 +26,7 @@ import {
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { parseConfig } from "../src/config";
+import { SigV4Verifier } from "../src/protocol/sigv4";
 import { refusedWith } from "./assertions";
 import { startTestServer, type TestServer } from "./harness";
 
@@ -137,6 +138,65 @@ async function post(server: TestServer, headers: Record<string, string>, body: s
   const response = await fetch(server.url, { method: "POST", headers: rest, body });
   return { status: response.status, json: (await response.json()) as { __type?: string; message?: string } };
 }
+
+describe("SigV4Verifier", () => {
+  const NOW = Date.UTC(2026, 10, 24, 20, 30, 0);
+  const verifier = new SigV4Verifier((key) => (key === ADMIN.accessKeyId ? ADMIN : undefined));
+  const signer = new SignatureV4({ service: "ecs", region: "eu-west-1", credentials: ADMIN, sha256: Hash.bind(null, "sha256") });
+  async function request(headers: Record<string, string>, body = "{}", path = "/", query: Record<string, string> = {}) {
+    const signed = await signer.sign({ method: "POST", protocol: "http:", hostname: "localhost", path, query, headers: { host: "localhost:4566", ...headers }, body }, { signingDate: new Date(NOW) });
+    const lower = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const search = new URLSearchParams(query).toString();
+    return { method: "POST", path: search ? `${path}?${search}` : path, headers: lower, body: Buffer.from(body) };
+  }
+  const type = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return (error as { type?: string }).type;
+    }
+    return "accepted";
+  };
+
+  it("accepts what AWS's signer signs: region from the scope, headers with runs of spaces, a query", async () => {
+    const plain = await request({ "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters" });
+    assert.deepEqual(verifier.verify(plain, NOW), { accessKeyId: ADMIN.accessKeyId, date: "20261124", region: "eu-west-1", service: "ecs", signedHeaders: ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-target"], signature: /Signature=([0-9a-f]+)/.exec(plain.headers.authorization)?.[1] });
+    const spaced = await request({ "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters", "x-custom": "  a   b  " });
+    assert.equal(type(() => verifier.verify(spaced, NOW)), "accepted");
+    const queried = await request({}, "{}", "/", { b: "2", a: "x y" });
+    assert.equal(type(() => verifier.verify(queried, NOW)), "accepted");
+  });
+
+  it("reads an Authorization header in any field order and spacing", async () => {
+    const r = await request({});
+    const [, credential, signed, signature] = /Credential=(\S+), SignedHeaders=(\S+), Signature=(\S+)/.exec(r.headers.authorization) ?? [];
+    const reordered = { ...r, headers: { ...r.headers, authorization: `AWS4-HMAC-SHA256 Signature=${signature},SignedHeaders=${signed},  Credential=${credential}` } };
+    assert.equal(type(() => verifier.verify(reordered, NOW)), "accepted");
+  });
+
+  it("refuses, in AWS's terms, what does not verify", async () => {
+    const r = await request({ "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters" });
+    const sig = /Signature=([0-9a-f]+)/.exec(r.headers.authorization)?.[1] ?? "";
+    const withAuth = (authorization: string) => ({ ...r, headers: { ...r.headers, authorization } });
+    const cases: [string, Parameters<SigV4Verifier["verify"]>[0], number, string][] = [
+      ["as signed", r, NOW, "accepted"],
+      ["4 min 59 s later", r, NOW + 299_000, "accepted"],
+      ["5 min 1 s later", r, NOW + 301_000, "InvalidSignatureException"],
+      ["5 min 1 s earlier", r, NOW - 301_000, "InvalidSignatureException"],
+      ["uppercase signature", withAuth(r.headers.authorization.replace(sig, sig.toUpperCase())), NOW, "InvalidSignatureException"],
+      ["truncated signature", withAuth(r.headers.authorization.replace(sig, sig.slice(0, 63))), NOW, "InvalidSignatureException"],
+      ["another region in the scope", withAuth(r.headers.authorization.replace("/eu-west-1/", "/us-east-1/")), NOW, "InvalidSignatureException"],
+      ["another method", { ...r, method: "PUT" }, NOW, "InvalidSignatureException"],
+      ["another path", { ...r, path: "/x" }, NOW, "InvalidSignatureException"],
+      ["host not signed", withAuth(r.headers.authorization.replace("SignedHeaders=host;", "SignedHeaders=")), NOW, "InvalidSignatureException"],
+      ["another algorithm", withAuth(r.headers.authorization.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512")), NOW, "IncompleteSignatureException"],
+      ["a malformed scope", withAuth(r.headers.authorization.replace("/aws4_request", "/aws5_request")), NOW, "IncompleteSignatureException"],
+      ["no Authorization", { ...r, headers: { ...r.headers, authorization: "" } }, NOW, "MissingAuthenticationTokenException"],
+      ["a malformed X-Amz-Date", { ...r, headers: { ...r.headers, "x-amz-date": "2026-11-24T20:30:00Z" } }, NOW, "IncompleteSignatureException"],
+    ];
+    for (const [name, req, now, expected] of cases) assert.equal(type(() => verifier.verify(req, now)), expected, name);
+  });
+});
 
 describe("--auth sigv4", () => {
   let server: TestServer;
