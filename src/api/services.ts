@@ -24,7 +24,7 @@ import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/reco
 import { computeDesiredCount } from "../domain/scale";
 import { nextStability } from "../domain/stability";
 import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
-import { InvalidParameterException, ServiceNotActiveException } from "../protocol/errors";
+import { InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 import type { Handler, RequestContext } from "./context";
@@ -35,10 +35,20 @@ import { usableTaskDefinition } from "./taskDefinitions";
 
 const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
-/** Parameters that belong to task sets when the controller is EXTERNAL. */
-const TASK_SET_LEVEL_PARAMETERS = ["taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion", "networkConfiguration", "loadBalancers", "serviceRegistries"] as const;
-/** What UpdateService may change on an EXTERNAL service. */
-const EXTERNAL_UPDATABLE = new Set(["cluster", "service", "desiredCount", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableECSManagedTags", "propagateTags", "deploymentConfiguration"]);
+/**
+ * Parameters that belong to task sets when the controller is EXTERNAL, and ECS's refusal of each
+ * (docs/task-sets.md). The platform version is not among them: PipeCD sends it and ECS accepts it.
+ */
+const TASK_SET_LEVEL_PARAMETERS = {
+  taskDefinition: "TaskDefinition must be blank.",
+  launchType: "LaunchType must be null.",
+  capacityProviderStrategy: "CapacityProviderStrategy must be null.",
+  networkConfiguration: "NetworkConfiguration must be null.",
+  loadBalancers: "LoadBalancers must be null.",
+  serviceRegistries: "ServiceRegistries must be null.",
+} as const;
+/** What UpdateService may change on an EXTERNAL service (enableExecuteCommand: PipeCD sends it on every update). */
+const EXTERNAL_UPDATABLE = new Set(["cluster", "service", "desiredCount", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableECSManagedTags", "propagateTags", "deploymentConfiguration", "enableExecuteCommand"]);
 /** What UpdateService may change on a CODE_DEPLOY service (the rest goes through CodeDeploy). */
 const CODE_DEPLOY_UPDATABLE = new Set(["cluster", "service", "desiredCount", "deploymentConfiguration", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableExecuteCommand", "enableECSManagedTags", "propagateTags", "loadBalancers", "serviceRegistries"]);
 
@@ -146,11 +156,12 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
   if ((input.tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
   if (input.schedulingStrategy === "DAEMON" && controller !== "ECS") throw new InvalidParameterException("The DAEMON scheduling strategy is supported only with the ECS deployment controller.");
   if (controller === "EXTERNAL") {
-    for (const parameter of TASK_SET_LEVEL_PARAMETERS) {
-      const value = input[parameter];
-      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
-        throw new InvalidParameterException(`${parameter} cannot be specified for a service that uses the EXTERNAL deployment controller; specify it on the service's task sets.`);
-      }
+    // ECS parses the task definition before it looks at the controller (terraform-provider-aws issue 27362).
+    if (input.taskDefinition === "") throw new InvalidParameterException("Family should not be null or empty.");
+    for (const [parameter, refusal] of Object.entries(TASK_SET_LEVEL_PARAMETERS)) {
+      const value = input[parameter as keyof typeof TASK_SET_LEVEL_PARAMETERS];
+      // SDKs send empty lists, and older Terraform an empty launch type, for "none".
+      if (value !== undefined && value !== "" && !(Array.isArray(value) && value.length === 0)) throw new InvalidParameterException(refusal);
     }
   } else if (!input.taskDefinition) {
     throw new InvalidParameterException(`A task definition must be specified for a service that uses the ${controller} deployment controller.`);
@@ -262,20 +273,31 @@ const describeServices: Handler<DescribeServicesRequest, DescribeServicesRespons
   });
 };
 
+/** ListServices returns 10 services a page unless maxResults says otherwise (at most 100). */
+const LIST_SERVICES_DEFAULT_PAGE = 10;
+
 const listServices: Handler<ListServicesRequest, ListServicesResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const clusterArn = cluster.cluster.clusterArn ?? "";
+    // A task-set service's launch type is its primary task set's, as DescribeServices shows it.
+    const launchTypeOf = async (r: ServiceRecord) => (controllerOf(r.service) === "ECS" ? r.service.launchType : (await presentService(tx, r, false)).launchType);
     const page = await listPage(
-      input,
-      (afterArn, limit) => tx.list("service", { scope: ctx.scope, parent: clusterArn, afterArn, limit }),
-      (r) => r.service.serviceArn ?? "",
-      (r) =>
-        r.service.status !== "INACTIVE" &&
-        (!input.launchType || r.service.launchType === input.launchType) &&
-        (!input.schedulingStrategy || r.service.schedulingStrategy === input.schedulingStrategy),
+      { ...input, maxResults: input.maxResults ?? LIST_SERVICES_DEFAULT_PAGE },
+      async (afterArn, limit) => {
+        const records = await tx.list("service", { scope: ctx.scope, parent: clusterArn, afterArn, limit });
+        return Promise.all(records.map(async (record) => ({ record, launchType: input.launchType ? await launchTypeOf(record) : undefined })));
+      },
+      (r) => r.record.service.serviceArn ?? "",
+      // DRAINING and INACTIVE services are no longer listed (DeleteService's documentation).
+      ({ record, launchType }) =>
+        record.service.status === "ACTIVE" &&
+        (!input.launchType || launchType === input.launchType) &&
+        (!input.schedulingStrategy || record.service.schedulingStrategy === input.schedulingStrategy) &&
+        // Every ecslite service is managed by its customer; none by ECS (Express services).
+        input.resourceManagementType !== "ECS",
     );
-    return { serviceArns: page.items.map((r) => r.service.serviceArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    return { serviceArns: page.items.map((r) => r.record.service.serviceArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   });
 
 const listServicesByNamespace: Handler<ListServicesByNamespaceRequest, ListServicesByNamespaceResponse> = async (input) => {
@@ -284,8 +306,9 @@ const listServicesByNamespace: Handler<ListServicesByNamespaceRequest, ListServi
   return { serviceArns: [] };
 };
 
+/** The parameters an UpdateService request changes; forceNewDeployment false (which SDKs send) changes nothing. */
 function changedParameters(input: Record<string, unknown>): string[] {
-  return Object.keys(input).filter((k) => input[k] !== undefined);
+  return Object.keys(input).filter((k) => input[k] !== undefined && !(k === "forceNewDeployment" && input[k] === false));
 }
 
 /** Recomputes each task set's desired count for a new service desiredCount, and wakes them. */
@@ -319,6 +342,9 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
         if (parameter === "deploymentController" || allowed.has(parameter)) continue;
         if (parameter === "taskDefinition" && controller === "CODE_DEPLOY") {
           throw new InvalidParameterException("Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.");
+        }
+        if (parameter === "forceNewDeployment" && controller === "EXTERNAL") {
+          throw new InvalidParameterException("Cannot force a new deployment on services with a EXTERNAL deployment controller.");
         }
         throw new InvalidParameterException(`${parameter} cannot be updated on a service that uses the ${controller} deployment controller.${controller === "EXTERNAL" ? " Create a new task set instead." : ""}`);
       }
@@ -382,7 +408,8 @@ const deleteService: Handler<DeleteServiceRequest, DeleteServiceResponse> = asyn
   const result = await ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const record = await existingService(tx, ctx, cluster, input.service ?? "");
-    if (record.service.status !== "ACTIVE") throw new ServiceNotActiveException("Service was not ACTIVE.");
+    // Deleting a service that is already DRAINING or INACTIVE answers with it (aws-sdk-js issue 4189).
+    if (record.service.status !== "ACTIVE") return { service: await presentService(tx, record, false) };
     if ((record.service.desiredCount ?? 0) > 0 && !input.force) {
       throw new InvalidParameterException("The service cannot be stopped while it is scaled above 0.");
     }

@@ -45,6 +45,11 @@ function withoutTags(taskSet: Wire<TaskSet>): Wire<TaskSet> {
   return rest;
 }
 
+/** CreateTaskSet echoes the tags it was given; with none, the response has none (the AWS CLI reference example). */
+function createdTaskSet(taskSet: Wire<TaskSet>): Wire<TaskSet> {
+  return taskSet.tags?.length ? taskSet : withoutTags(taskSet);
+}
+
 const createTaskSet: Handler<CreateTaskSetRequest, CreateTaskSetResponse> = async (input, ctx) => {
   const scale = { value: input.scale?.value ?? 0, unit: input.scale?.unit ?? "PERCENT" };
   const problem = scaleProblem(scale) ?? tagProblem(input.tags ?? []);
@@ -55,7 +60,7 @@ const createTaskSet: Handler<CreateTaskSetRequest, CreateTaskSetResponse> = asyn
     const existing = await taskSetsOf(tx, service.service);
     if (input.clientToken !== undefined) {
       const same = existing.find((t) => t.clientToken === input.clientToken);
-      if (same) return { taskSet: same.taskSet };
+      if (same) return { taskSet: createdTaskSet(same.taskSet) };
     }
     if (existing.length >= MAX_TASK_SETS_PER_SERVICE) {
       throw new InvalidParameterException(`${existing.length} deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit.`);
@@ -85,7 +90,7 @@ const createTaskSet: Handler<CreateTaskSetRequest, CreateTaskSetResponse> = asyn
     };
     const record: TaskSetRecord = { taskSet, ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}), reconcileAt: ctx.clock.now() };
     await tx.put("taskSet", record);
-    return { taskSet };
+    return { taskSet: createdTaskSet(taskSet) };
   });
   ctx.wakeScheduler();
   return result;
@@ -112,18 +117,17 @@ const updateTaskSet: Handler<UpdateTaskSetRequest, UpdateTaskSetResponse> = asyn
   return result;
 };
 
-const describeTaskSets: Handler<DescribeTaskSetsRequest, DescribeTaskSetsResponse> = async (input, ctx) =>
-  ctx.store.transaction(async (tx) => {
+const describeTaskSets: Handler<DescribeTaskSetsRequest, DescribeTaskSetsResponse> = async (input, ctx) => {
+  // The model says optional, ECS says otherwise (aws-cli issue 5380): list task sets with DescribeServices.
+  const wanted = input.taskSets ?? [];
+  if (wanted.length === 0) throw new InvalidParameterException("TaskSets cannot be empty.");
+  return ctx.store.transaction(async (tx) => {
     const { cluster, service } = await externalService(tx, ctx, input);
     const includeTags = input.include?.includes("TAGS") ?? false;
     const show = (t: Wire<TaskSet>) => (includeTags ? { ...t, tags: t.tags ?? [] } : withoutTags(t));
-    if (!input.taskSets?.length) {
-      // Omitted: every task set of the service (see docs/compatibility.md).
-      return { taskSets: (await taskSetsOf(tx, service.service)).map((r) => show(r.taskSet)), failures: [] };
-    }
     const taskSets: Wire<TaskSet>[] = [];
     const failures: Failure[] = [];
-    for (const requested of input.taskSets) {
+    for (const requested of wanted) {
       const arn = taskSetArnOf(ctx, cluster.cluster.clusterName ?? "", service.service.serviceName ?? "", requested);
       const record = await tx.get("taskSet", arn);
       if (!record || record.taskSet.serviceArn !== service.service.serviceArn) failures.push({ arn, reason: "MISSING" });
@@ -131,6 +135,7 @@ const describeTaskSets: Handler<DescribeTaskSetsRequest, DescribeTaskSetsRespons
     }
     return { taskSets, failures };
   });
+};
 
 const updateServicePrimaryTaskSet: Handler<UpdateServicePrimaryTaskSetRequest, UpdateServicePrimaryTaskSetResponse> = async (input, ctx) => {
   const result = await ctx.store.transaction(async (tx) => {
@@ -156,12 +161,12 @@ const deleteTaskSet: Handler<DeleteTaskSetRequest, DeleteTaskSetResponse> = asyn
     const record = await existingTaskSet(tx, ctx, service, input.taskSet ?? "");
     if (record.taskSet.status === "PRIMARY") throw new InvalidParameterException("Primary TaskSet cannot be deleted");
     if (record.taskSet.status === "DRAINING") return { taskSet: withoutTags(record.taskSet) };
-    if ((record.taskSet.scale?.value ?? 0) > 0 && !input.force) {
-      throw new InvalidParameterException("The task set cannot be deleted until it is scaled down to zero. Scale it to 0 with UpdateTaskSet, or set force to delete it anyway.");
-    }
+    // ECS deletes a set that still has scale and tasks without `force`: PipeCD deletes the previous
+    // primary at 100% that way, and Terraform's acceptance test destroys a 100% set without it
+    // (docs/task-sets.md). `force` is accepted and changes nothing here.
     const now = epochSeconds(ctx.clock.now());
-    const taskSet: Wire<TaskSet> = { ...record.taskSet, status: "DRAINING", computedDesiredCount: 0, updatedAt: now };
-    if ((taskSet.runningCount ?? 0) + (taskSet.pendingCount ?? 0) > 0) Object.assign(taskSet, nextStability(taskSet, "STABILIZING", now));
+    // A deleted set starts DRAINING as STABILIZING: the AWS CLI reference shows it so even with no tasks.
+    const taskSet: Wire<TaskSet> = { ...record.taskSet, status: "DRAINING", computedDesiredCount: 0, updatedAt: now, ...nextStability(record.taskSet, "STABILIZING", now) };
     await tx.put("taskSet", { ...record, taskSet, reconcileAt: ctx.clock.now() });
     return { taskSet: withoutTags(taskSet) };
   });

@@ -67,7 +67,8 @@ function networkProblem(network: NetworkConfiguration | undefined, networkMode: 
 
 function loadBalancerProblem(loadBalancers: readonly Wire<LoadBalancer>[], def: Wire<TaskDefinition>, maxTargetGroups: number): LaunchRefusal | undefined {
   if (loadBalancers.length > maxTargetGroups) {
-    return invalid(maxTargetGroups === 1 ? "A task set can have only one target group." : `At most ${maxTargetGroups} target groups can be attached to a service.`);
+    // ECS's words: containers-roadmap issue 1380 (task sets), hashicorp/terraform issue 25306 (services).
+    return invalid(maxTargetGroups === 1 ? "CreateTaskSet cannot have more than 1 load balancer." : `load balancers can have at most ${maxTargetGroups} items.`);
   }
   for (const lb of loadBalancers) {
     if (!lb.targetGroupArn && !lb.loadBalancerName) return invalid("A load balancer needs a targetGroupArn (or a loadBalancerName for a Classic Load Balancer).");
