@@ -148,6 +148,7 @@ describe("blue/green with 1 s task lifecycle steps: the in-between states are vi
   it("pending before running, DRAINING while stopping, then gone", async () => {
     const blue = (await client.send(new CreateTaskSetCommand(fargateTaskSet(CLUSTER, SERVICE, "web:1", 100)))).taskSet as TaskSet;
     await client.send(new UpdateServicePrimaryTaskSetCommand({ cluster: CLUSTER, service: SERVICE, primaryTaskSet: blue.id }));
+    await server.settle();
     await server.advance(1);
     let now = await describeTaskSet(client, CLUSTER, SERVICE, blue.id ?? "");
     assert.deepEqual([now?.runningCount, now?.pendingCount, now?.stabilityStatus], [0, 4, "STABILIZING"], "starting");
@@ -162,6 +163,7 @@ describe("blue/green with 1 s task lifecycle steps: the in-between states are vi
     const deleting = (await client.send(new DeleteTaskSetCommand({ cluster: CLUSTER, service: SERVICE, taskSet: blue.id }))).taskSet;
     assert.equal(deleting?.status, "DRAINING");
     assert.ok((deleting?.stabilityStatusAt?.getTime() ?? 0) > (stabilityAt ?? 0), "stabilityStatusAt moves with the status");
+    await server.settle();
     await server.advance(1);
     now = await describeTaskSet(client, CLUSTER, SERVICE, blue.id ?? "");
     assert.deepEqual([now?.status, now?.runningCount, now?.pendingCount], ["DRAINING", 0, 0], "stopping tasks no longer count as running");

@@ -139,7 +139,26 @@ describe("CreateTaskSet", () => {
     const service = await freshService();
     const pinned = await client.send(new CreateTaskSetCommand({ ...fargateTaskSet("c", service, "web"), platformVersion: "1.4.0" }));
     assert.equal(pinned.taskSet?.platformVersion, "1.4.0");
-    await refusedWith(client.send(new CreateTaskSetCommand({ ...fargateTaskSet("c", service, "web"), platformVersion: "9.9.9" })), "PlatformUnknownException");
+    await refusedWith(client.send(new CreateTaskSetCommand({ ...fargateTaskSet("c", service, "web"), platformVersion: "1.4" })), "PlatformUnknownException", exactly("The specified platform does not exist."));
+    // EFS volumes need Fargate 1.4.0.
+    const efs = await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: "efs",
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        volumes: [{ name: "data", efsVolumeConfiguration: { fileSystemId: "fs-12345678" } }],
+        containerDefinitions: [{ name: "app", image: "x", mountPoints: [{ sourceVolume: "data", containerPath: "/data" }] }],
+      }),
+    );
+    const onEfs = { ...fargateTaskSet("c", service, efs.taskDefinition?.taskDefinitionArn ?? ""), loadBalancers: [] };
+    await refusedWith(
+      client.send(new CreateTaskSetCommand({ ...onEfs, platformVersion: "1.3.0" })),
+      "PlatformTaskDefinitionIncompatibilityException",
+      exactly("One or more of the requested capabilities are not supported."),
+    );
+    assert.equal((await client.send(new CreateTaskSetCommand({ ...onEfs, platformVersion: "1.4.0" }))).taskSet?.platformVersion, "1.4.0");
     const ec2 = { cluster: "c", service, taskDefinition: "bridge", launchType: "EC2" as const };
     await refusedWith(client.send(new CreateTaskSetCommand({ ...ec2, platformVersion: "1.4.0" })), "InvalidParameterException", /platform version/i);
     const onEc2 = (await client.send(new CreateTaskSetCommand(ec2))).taskSet;
@@ -462,6 +481,8 @@ describe("a DRAINING task set (1 s task lifecycle steps, so draining takes time)
     assert.equal((await describeTaskSet(client, "c", "ext", set.id ?? ""))?.runningCount, 2);
     const deleted = (await client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: set.id }))).taskSet;
     assert.deepEqual([deleted?.status, deleted?.computedDesiredCount, deleted?.scale?.value], ["DRAINING", 0, 100]);
+    // The stops are asked for now, and take one step to begin.
+    await server.settle();
     await server.advance(1);
     const draining = await describeTaskSet(client, "c", "ext", set.id ?? "");
     assert.deepEqual([draining?.status, draining?.runningCount], ["DRAINING", 0]);

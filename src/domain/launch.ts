@@ -82,6 +82,11 @@ function loadBalancerProblem(loadBalancers: readonly Wire<LoadBalancer>[], def: 
   return undefined;
 }
 
+/** True when the task definition uses what Fargate offers only from platform version 1.4.0. */
+function needsPlatform14(def: Wire<TaskDefinition>): boolean {
+  return (def.volumes ?? []).some((v) => v.efsVolumeConfiguration !== undefined) || def.ephemeralStorage !== undefined;
+}
+
 /**
  * Checks a launch request against its task definition and cluster, and fills ECS's defaults: the
  * cluster's default capacity provider strategy, else the EC2 launch type; LATEST on Fargate.
@@ -124,7 +129,12 @@ export function resolveLaunch(
     platformFamily = windows ? "WINDOWS_SERVER_2019_FULL" : "Linux";
     platformVersion ??= "LATEST";
     const known = windows ? FARGATE_WINDOWS_PLATFORM_VERSIONS : FARGATE_LINUX_PLATFORM_VERSIONS;
-    if (!known.includes(platformVersion)) return { exception: "PlatformUnknownException", message: `The specified platform version (${platformVersion}) does not exist.` };
+    // ECS's words (jenkinsci/amazon-ecs-plugin issue 218).
+    if (!known.includes(platformVersion)) return { exception: "PlatformUnknownException", message: "The specified platform does not exist." };
+    if (!windows && platformVersion === "1.3.0" && needsPlatform14(def)) {
+      // EFS volumes and ephemeral storage came with Fargate 1.4.0 (ansible/ansible issue 70625).
+      return { exception: "PlatformTaskDefinitionIncompatibilityException", message: "One or more of the requested capabilities are not supported." };
+    }
   } else if (platformVersion !== undefined) {
     return invalid(`The platform version must be null when specifying an ${launchType ?? "EC2"} launch type.`);
   }
