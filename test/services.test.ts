@@ -164,6 +164,11 @@ describe("CreateService", () => {
     await refusedWith(client.send(new CreateServiceCommand({ ...external, serviceName: "tagged", tags: [{ key: "aws:owner", value: "x" }] })), "InvalidParameterException", /aws:/);
     await refusedWith(client.send(new CreateServiceCommand({ ...external, serviceName: "daemon", schedulingStrategy: "DAEMON" })), "InvalidParameterException");
     await refusedWith(client.send(new CreateServiceCommand({ ...external, serviceName: "pct", deploymentConfiguration: { maximumPercent: 50 } })), "InvalidParameterException");
+    await refusedWith(
+      client.send(new CreateServiceCommand({ ...external, serviceName: "alarms", deploymentConfiguration: { alarms: { alarmNames: ["high-5xx"], enable: true, rollback: true } } })),
+      "InvalidParameterException",
+      /^Alarm based rollback feature is only supported with ECS deployment controller\. Update to ECS deployment controller and try again\.$/,
+    );
     const ok = await client.send(new CreateServiceCommand({ ...external, serviceName: "A-z_0-9" }));
     assert.equal(ok.service?.serviceName, "A-z_0-9");
   });
@@ -292,6 +297,7 @@ describe("UpdateService on an EXTERNAL service", () => {
       ["serviceRegistries", { serviceRegistries: [{ registryArn: REGISTRY }] }, /serviceRegistries/],
       ["forceNewDeployment", { forceNewDeployment: true }, /^Cannot force a new deployment on services with a EXTERNAL deployment controller\.$/],
       ["deploymentController", { deploymentController: { type: "ECS" } }, /deployment controller/],
+      ["alarms", { deploymentConfiguration: { alarms: { alarmNames: ["a"], enable: true, rollback: false } } }, /^Alarm based rollback feature is only supported with ECS deployment controller/],
     ];
     for (const [parameter, extra, message] of cases) {
       await refusedWith(client.send(new UpdateServiceCommand({ cluster: "c", service: "ext", desiredCount: 9, ...extra })), "InvalidParameterException", message).catch((e: Error) =>

@@ -49,6 +49,8 @@ const TASK_SET_LEVEL_PARAMETERS = {
 } as const;
 /** What UpdateService may change on an EXTERNAL service (enableExecuteCommand: PipeCD sends it on every update). */
 const EXTERNAL_UPDATABLE = new Set(["cluster", "service", "desiredCount", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableECSManagedTags", "propagateTags", "deploymentConfiguration", "enableExecuteCommand"]);
+/** ECS's words (aws-cdk issue 26307). */
+const ALARMS_NEED_ECS_CONTROLLER = "Alarm based rollback feature is only supported with ECS deployment controller. Update to ECS deployment controller and try again.";
 /** What UpdateService may change on a CODE_DEPLOY service (the rest goes through CodeDeploy). */
 const CODE_DEPLOY_UPDATABLE = new Set(["cluster", "service", "desiredCount", "deploymentConfiguration", "placementConstraints", "placementStrategy", "healthCheckGracePeriodSeconds", "enableExecuteCommand", "enableECSManagedTags", "propagateTags", "loadBalancers", "serviceRegistries"]);
 
@@ -155,6 +157,7 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
   if (problem) throw new InvalidParameterException(problem);
   if ((input.tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
   if (input.schedulingStrategy === "DAEMON" && controller !== "ECS") throw new InvalidParameterException("The DAEMON scheduling strategy is supported only with the ECS deployment controller.");
+  if (input.deploymentConfiguration?.alarms?.enable && controller !== "ECS") throw new InvalidParameterException(ALARMS_NEED_ECS_CONTROLLER);
   if (controller === "EXTERNAL") {
     // ECS parses the task definition before it looks at the controller (terraform-provider-aws issue 27362).
     if (input.taskDefinition === "") throw new InvalidParameterException("Family should not be null or empty.");
@@ -336,6 +339,7 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
     if (input.deploymentController && input.deploymentController.type !== controller) {
       throw new InvalidParameterException("Updating the deployment controller of a service is supported only between the ECS and CODE_DEPLOY controllers with a blue/green deployment; ecslite does not support changing it.");
     }
+    if (input.deploymentConfiguration?.alarms?.enable && controller !== "ECS") throw new InvalidParameterException(ALARMS_NEED_ECS_CONTROLLER);
     const allowed = controller === "EXTERNAL" ? EXTERNAL_UPDATABLE : controller === "CODE_DEPLOY" ? CODE_DEPLOY_UPDATABLE : undefined;
     if (allowed) {
       for (const parameter of changedParameters(input)) {
