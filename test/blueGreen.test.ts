@@ -4,8 +4,11 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
+  CreateServiceCommand,
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
   DescribeTaskSetsCommand,
   type ECSClient,
   ListTasksCommand,
@@ -173,4 +176,85 @@ describe("blue/green with 1 s task lifecycle steps: the in-between states are vi
     const service = await describeService(client, CLUSTER, SERVICE);
     assert.deepEqual([service?.runningCount, service?.taskSets?.map((t) => [t.id, t.runningCount, t.stabilityStatus])], [2, [[green.id, 2, "STEADY_STATE"]]]);
   });
+});
+
+describe("the calls real controllers make", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  let revisions: Revisions;
+  before(async () => {
+    server = await startTestServer();
+    client = server.client();
+    revisions = await setupCluster(client, CLUSTER);
+  });
+  after(() => server.close());
+
+  it("PipeCD's quick sync: a new set at 100% made primary, the previous ones deleted without force, their task definitions deregistered", async () => {
+    const service = (
+      await client.send(
+        new CreateServiceCommand({
+          cluster: arnOf("cluster/prod"),
+          serviceName: "quick",
+          desiredCount: 3,
+          deploymentController: { type: "EXTERNAL" },
+          deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 },
+          platformVersion: "LATEST",
+          propagateTags: "SERVICE",
+          schedulingStrategy: "REPLICA",
+          tags: [{ key: "pipecd-dev-managed-by", value: "piped" }],
+        }),
+      )
+    ).service as Service;
+    const sync = async (taskDefinition: string) => {
+      const listed = (await client.send(new DescribeServicesCommand({ cluster: service.clusterArn, services: [service.serviceArn ?? ""] }))).services?.[0];
+      const previous = (listed?.taskSets ?? []).filter((t) => t.status !== "DRAINING").map((t) => t.taskSetArn ?? "");
+      const previousSets = previous.length
+        ? ((await client.send(new DescribeTaskSetsCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSets: previous, include: ["TAGS"] }))).taskSets ?? [])
+        : [];
+      const created = (
+        await client.send(
+          new CreateTaskSetCommand({ ...fargateTaskSet(service.clusterArn ?? "", service.serviceArn ?? "", taskDefinition, 100), tags: [{ key: "pipecd-dev-managed-by", value: "piped" }] }),
+        )
+      ).taskSet as TaskSet;
+      await server.settle();
+      await client.send(new UpdateServicePrimaryTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, primaryTaskSet: created.taskSetArn }));
+      for (const old of previousSets) {
+        await client.send(new DeleteTaskSetCommand({ cluster: old.clusterArn, service: old.serviceArn, taskSet: old.taskSetArn }));
+        await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: old.taskDefinition }));
+      }
+      await server.settle();
+      return created;
+    };
+    const first = await sync(revisions.v1);
+    const second = await sync(revisions.v2);
+    const now = (await client.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ["quick"] }))).services?.[0];
+    assert.deepEqual(now?.taskSets?.map((t) => [t.id, t.status, t.runningCount, t.stabilityStatus]), [[second.id, "PRIMARY", 3, "STEADY_STATE"]]);
+    assert.deepEqual([now?.runningCount, now?.pendingCount, now?.desiredCount, now?.taskDefinition], [3, 0, 3, revisions.v2]);
+    assert.equal(await runningTasks(first.id ?? ""), 0, "the first set's tasks stopped although its task definition was deregistered");
+  });
+
+  it("Terraform's aws_ecs_task_set: ARNs for cluster and service, a clientToken and tags, read with include TAGS, destroyed without force_delete", async () => {
+    const service = (
+      await client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: "tf", desiredCount: 1, clientToken: "terraform-2024010112000000000001", deploymentController: { type: "EXTERNAL" }, deploymentConfiguration: {} }))
+    ).service as Service;
+    const input = { ...fargateTaskSet(service.clusterArn ?? "", service.serviceArn ?? "", revisions.v2, 100), clientToken: "terraform-2024010112000000000002", tags: [{ key: "Name", value: "tf" }] };
+    const created = (await client.send(new CreateTaskSetCommand(input))).taskSet as TaskSet;
+    // A retried create (Terraform retries on ClusterNotFound and the like) must not make a second set.
+    assert.equal((await client.send(new CreateTaskSetCommand(input))).taskSet?.id, created.id);
+    await server.settle();
+    const read = await client.send(new DescribeTaskSetsCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSets: [created.id ?? ""], include: ["TAGS"] }));
+    assert.deepEqual(read.taskSets?.map((t) => [t.stabilityStatus, t.status, t.runningCount, t.tags]), [["STEADY_STATE", "ACTIVE", 1, [{ key: "Name", value: "tf" }]]]);
+    const updated = await client.send(new UpdateTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSet: created.id, scale: { value: 0, unit: "PERCENT" } }));
+    assert.equal(updated.taskSet?.computedDesiredCount, 0);
+    await client.send(new UpdateTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSet: created.id, scale: { value: 100, unit: "PERCENT" } }));
+    await server.settle();
+    const deleted = await client.send(new DeleteTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSet: created.id, force: false }));
+    assert.equal(deleted.taskSet?.status, "DRAINING");
+    await server.settle();
+    const gone = await client.send(new DescribeTaskSetsCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSets: [created.id ?? ""], include: ["TAGS"] }));
+    assert.deepEqual([gone.taskSets, gone.failures?.[0]?.reason], [[], "MISSING"], "Terraform's wait for deletion ends");
+  });
+
+  const arnOf = (path: string) => `arn:aws:ecs:us-east-1:000000000000:${path}`;
+  const runningTasks = async (id: string) => (await client.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: id }))).taskArns?.length ?? 0;
 });
