@@ -45,8 +45,9 @@ describe("CreateService", () => {
       [service?.status, service?.desiredCount, service?.runningCount, service?.pendingCount, service?.schedulingStrategy, service?.deploymentController?.type],
       ["ACTIVE", 0, 0, 0, "REPLICA", "EXTERNAL"],
     );
-    // No primary task set: the task-set-level parameters are null on the service.
-    assert.deepEqual([service?.taskDefinition, service?.launchType, service?.platformVersion, service?.networkConfiguration, service?.capacityProviderStrategy], [undefined, undefined, undefined, undefined, undefined]);
+    // No primary task set: the task-set-level parameters are null on the service, but for the launch type ECS gives it.
+    assert.deepEqual([service?.taskDefinition, service?.platformVersion, service?.networkConfiguration, service?.capacityProviderStrategy], [undefined, undefined, undefined, undefined]);
+    assert.equal(service?.launchType, "EC2");
     assert.deepEqual([service?.taskSets, service?.deployments, service?.loadBalancers, service?.serviceRegistries, service?.events], [[], [], [], [], []]);
     assert.deepEqual([service?.propagateTags, service?.enableECSManagedTags], ["NONE", false]);
     assert.ok(service?.createdAt instanceof Date);
@@ -235,8 +236,10 @@ describe("DescribeServices and ListServices", () => {
     await client.send(new UpdateServicePrimaryTaskSetCommand({ cluster: "c", service: "ext-05", primaryTaskSet: set?.id }));
     const withPrimary = await client.send(new ListServicesCommand({ cluster: "c", launchType: "FARGATE", maxResults: 100 }));
     assert.deepEqual([...(withPrimary.serviceArns ?? [])].sort(), [arnOf("service/c/ext-05"), arnOf("service/c/fargate")]);
-    const ec2 = await client.send(new ListServicesCommand({ cluster: "c", launchType: "EC2" }));
-    assert.deepEqual(ec2.serviceArns, [arnOf("service/c/ec2")]);
+    // Task-set services without a primary have the launch type EC2.
+    const ec2 = await client.send(new ListServicesCommand({ cluster: "c", launchType: "EC2", maxResults: 100 }));
+    const expected = ["ec2", ...Array.from({ length: 12 }, (_, i) => `ext-${String(i).padStart(2, "0")}`).filter((n) => n !== "ext-05")].map((n) => arnOf(`service/c/${n}`));
+    assert.deepEqual([...(ec2.serviceArns ?? [])].sort(), expected.sort());
     const daemon = await client.send(new ListServicesCommand({ cluster: "c", schedulingStrategy: "DAEMON" }));
     assert.deepEqual(daemon.serviceArns, []);
   });

@@ -232,7 +232,7 @@ describe("CreateTaskSet", () => {
     assert.equal(plain?.tags, undefined, "no tags without include");
     const withTags = await client.send(new DescribeTaskSetsCommand({ cluster: "c", service, taskSets: [set?.id ?? ""], include: ["TAGS"] }));
     assert.deepEqual(withTags.taskSets?.[0]?.tags, tags);
-    assert.equal((await describeService(client, "c", service))?.taskSets?.[0]?.tags, undefined, "DescribeServices shows task sets without tags");
+    assert.deepEqual((await describeService(client, "c", service))?.taskSets?.[0]?.tags, tags, "DescribeServices shows the task sets' tags, include or not");
     await refusedWith(client.send(new CreateTaskSetCommand({ ...fargateTaskSet("c", service, "web"), tags: [{ key: "aws:x", value: "y" }] })), "InvalidParameterException", /aws:/);
     const fiftyOne = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" }));
     await refusedWith(client.send(new CreateTaskSetCommand({ ...fargateTaskSet("c", service, "web"), tags: fiftyOne })), "InvalidParameterException");
@@ -392,7 +392,7 @@ describe("UpdateTaskSet, DescribeTaskSets, UpdateServicePrimaryTaskSet, DeleteTa
       )
     ).taskSet as TaskSet;
     let service = await describeService(client, "c", "ext");
-    assert.deepEqual([service?.taskDefinition, service?.launchType, service?.platformVersion], [undefined, undefined, undefined], "no primary yet");
+    assert.deepEqual([service?.taskDefinition, service?.launchType, service?.platformVersion], [undefined, "EC2", undefined], "no primary yet");
     const first = await client.send(new UpdateServicePrimaryTaskSetCommand({ cluster: "c", service: "ext", primaryTaskSet: blue.id }));
     assert.deepEqual([first.taskSet?.id, first.taskSet?.status], [blue.id, "PRIMARY"]);
     service = await describeService(client, "c", "ext");

@@ -111,10 +111,14 @@ export function newDeployment(ctx: RequestContext, taskDefinition: string, desir
   };
 }
 
-/** The parameters the service shows for its primary task set (or none: null on the wire). */
+/**
+ * The parameters the service shows for its primary task set. With no primary there is no task
+ * definition, network or strategy (null on the wire), and the launch type ECS gave the service at
+ * creation, EC2 (a DescribeServices output in PipeCD's maintainer's guide: docs/task-sets.md).
+ */
 function primaryParameters(taskSets: readonly Wire<TaskSet>[]): Partial<Wire<Service>> {
   const primary = taskSets.find((t) => t.status === "PRIMARY");
-  if (!primary) return {};
+  if (!primary) return { launchType: "EC2" };
   return {
     taskDefinition: primary.taskDefinition,
     ...(primary.launchType ? { launchType: primary.launchType } : {}),
@@ -138,10 +142,8 @@ export async function presentService(tx: Tx, record: ServiceRecord, includeTags:
   const { tags, ...service } = record.service;
   const shown: Wire<Service> = { ...service, ...(includeTags ? { tags: tags ?? [] } : {}) };
   if (controllerOf(service) === "ECS") return shown;
-  const taskSets = (await taskSetsOf(tx, service)).map((t) => {
-    const { tags: _tags, ...taskSet } = t.taskSet;
-    return taskSet;
-  });
+  // Task sets come with their tags here, include or not (a DescribeServices output shows "tags": []).
+  const taskSets = (await taskSetsOf(tx, service)).map((t) => ({ ...t.taskSet, tags: t.taskSet.tags ?? [] }));
   return { ...shown, ...primaryParameters(taskSets), taskSets, deployments: [] };
 }
 
