@@ -420,10 +420,13 @@ describe("UpdateTaskSet, DescribeTaskSets, UpdateServicePrimaryTaskSet, DeleteTa
     await remove(blue);
   });
 
-  it("DeleteTaskSet: the primary is refused; others go DRAINING (scaled or not, as ECS does) and then disappear", async () => {
+  it("DeleteTaskSet: the primary only with force; others go DRAINING (scaled or not, as ECS does) and then disappear", async () => {
     const primary = (await describeService(client, "c", "ext"))?.taskSets?.find((t) => t.status === "PRIMARY") as TaskSet;
-    await refusedWith(client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: primary.id, force: true })), "InvalidParameterException", exactly("Primary TaskSet cannot be deleted"));
+    for (const force of [undefined, false]) {
+      await refusedWith(client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: primary.id, force })), "InvalidParameterException", exactly("Primary TaskSet cannot be deleted"));
+    }
     await refusedWith(client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: primary.taskSetArn })), "InvalidParameterException", exactly("Primary TaskSet cannot be deleted"));
+    assert.equal((await describeTaskSet(client, "c", "ext", primary.id ?? ""))?.status, "PRIMARY", "refused: still the primary");
     const scaled = await create(30);
     await server.settle();
     assert.equal(await runningTasksOf(scaled.id ?? ""), 3);
@@ -437,7 +440,12 @@ describe("UpdateTaskSet, DescribeTaskSets, UpdateServicePrimaryTaskSet, DeleteTa
     await refusedWith(client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: scaled.id })), "TaskSetNotFoundException", exactly("The specified task set does not exist."));
     const forced = await create(50);
     assert.equal((await client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: forced.id, force: true }))).taskSet?.status, "DRAINING");
+    // With force the primary goes too, and the service is left without one.
+    const primaryGone = (await client.send(new DeleteTaskSetCommand({ cluster: "c", service: "ext", taskSet: primary.id, force: true }))).taskSet;
+    assert.equal(primaryGone?.status, "DRAINING");
     await server.settle();
+    const service = await describeService(client, "c", "ext");
+    assert.deepEqual([service?.taskSets, service?.taskDefinition, service?.launchType, service?.runningCount], [[], undefined, "EC2", 0]);
   });
 
   const runningTasksOf = async (id: string) => (await client.send(new ListTasksCommand({ cluster: "c", startedBy: id }))).taskArns?.length ?? 0;

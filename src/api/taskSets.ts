@@ -159,11 +159,11 @@ const deleteTaskSet: Handler<DeleteTaskSetRequest, DeleteTaskSetResponse> = asyn
   const result = await ctx.store.transaction(async (tx) => {
     const { service } = await externalService(tx, ctx, input);
     const record = await existingTaskSet(tx, ctx, service, input.taskSet ?? "");
-    if (record.taskSet.status === "PRIMARY") throw new InvalidParameterException("Primary TaskSet cannot be deleted");
+    // What `force` is for (docs/task-sets.md): the primary goes only with it. Other sets go without
+    // it whatever their scale: PipeCD deletes the previous primary at 100% that way, and Terraform's
+    // acceptance test destroys a set at 100% without force_delete.
+    if (record.taskSet.status === "PRIMARY" && !input.force) throw new InvalidParameterException("Primary TaskSet cannot be deleted");
     if (record.taskSet.status === "DRAINING") return { taskSet: withoutTags(record.taskSet) };
-    // ECS deletes a set that still has scale and tasks without `force`: PipeCD deletes the previous
-    // primary at 100% that way, and Terraform's acceptance test destroys a 100% set without it
-    // (docs/task-sets.md). `force` is accepted and changes nothing here.
     const now = epochSeconds(ctx.clock.now());
     // A deleted set starts DRAINING as STABILIZING: the AWS CLI reference shows it so even with no tasks.
     const taskSet: Wire<TaskSet> = { ...record.taskSet, status: "DRAINING", computedDesiredCount: 0, updatedAt: now, ...nextStability(record.taskSet, "STABILIZING", now) };
