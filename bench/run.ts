@@ -97,7 +97,7 @@ async function requestFor(port: number, operation: (typeof OPERATIONS)[number], 
   const host = `127.0.0.1:${port}`;
   switch (operation) {
     case "DescribeTaskSets":
-      return signedRequest(host, operation, { cluster: "bench", service: "svc" });
+      return signedRequest(host, operation, { cluster: "bench", service: "svc", taskSets: [taskSetId] });
     case "UpdateTaskSet":
       return signedRequest(host, operation, { cluster: "bench", service: "svc", taskSet: taskSetId, scale: { value: 0, unit: "PERCENT" } });
     case "CreateCluster":
@@ -218,7 +218,8 @@ async function main(): Promise<void> {
     const ids = new Map<string, string>();
     for (const s of servers) ids.set(s.name, (await prepare(s.port)).taskSetId);
     // The ceiling answers with ecslite's own DescribeTaskSets body, byte for byte.
-    const sample = await fetch(`http://127.0.0.1:${servers[0].port}/`, { method: "POST", headers: (await requestFor(servers[0].port, "DescribeTaskSets", "")).headers, body: JSON.stringify({ cluster: "bench", service: "svc" }) });
+    const sampleRequest = await requestFor(servers[0].port, "DescribeTaskSets", ids.get(servers[0].name) ?? "");
+    const sample = await fetch(`http://127.0.0.1:${servers[0].port}/`, { method: "POST", headers: sampleRequest.headers, body: sampleRequest.body });
     const ceilingBody = await sample.text();
     port = 0;
     const ceilingChild = spawn(process.execPath, [path.join(root, "dist/bench/ceiling.js")], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, CEILING_BODY: ceilingBody } });

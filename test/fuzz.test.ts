@@ -60,14 +60,16 @@ const deeplyNested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 
 describe("fuzzing every operation", () => {
   let server: TestServer;
+  let taskSetId = "";
   before(async () => {
     server = await startTestServer();
-    const ecs = server.client();
     // Some state to keep unchanged.
     await server.raw("CreateCluster", JSON.stringify({ clusterName: "keep" }));
     await server.raw("RegisterTaskDefinition", JSON.stringify({ family: "keep", containerDefinitions: [{ name: "app", image: "nginx", memory: 64 }] }));
     await server.raw("CreateService", JSON.stringify({ cluster: "keep", serviceName: "keep", desiredCount: 1, deploymentController: { type: "EXTERNAL" } }));
-    ecs.destroy();
+    const created = await server.raw("CreateTaskSet", JSON.stringify({ cluster: "keep", service: "keep", taskDefinition: "keep" }));
+    taskSetId = String((created.json.taskSet as { id?: string } | undefined)?.id ?? "");
+    assert.match(taskSetId, /^ecs-svc\/\d+$/);
   });
   after(() => server.close());
 
@@ -77,7 +79,7 @@ describe("fuzzing every operation", () => {
       server.raw("ListClusters", "{}"),
       server.raw("ListTaskDefinitions", "{}"),
       server.raw("DescribeServices", JSON.stringify({ cluster: "keep", services: ["keep"], include: ["TAGS"] })),
-      server.raw("DescribeTaskSets", JSON.stringify({ cluster: "keep", service: "keep", include: ["TAGS"] })),
+      server.raw("DescribeTaskSets", JSON.stringify({ cluster: "keep", service: "keep", taskSets: [taskSetId], include: ["TAGS"] })),
       server.raw("ListTagsForResource", JSON.stringify({ resourceArn: "arn:aws:ecs:us-east-1:000000000000:cluster/keep" })),
       server.raw("ListAccountSettings", "{}"),
     ]);
