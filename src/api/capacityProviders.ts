@@ -13,7 +13,7 @@ import type {
   UpdateCapacityProviderResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, nameOf } from "../domain/arn";
-import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { tagProblem } from "../domain/tags";
 import { ClientException, InvalidParameterException, ResourceInUseException } from "../protocol/errors";
 import type { Wire } from "../protocol/wire";
 import type { Handler, RequestContext } from "./context";
@@ -42,7 +42,6 @@ const createCapacityProvider: Handler<CreateCapacityProviderRequest, CreateCapac
   if (!input.autoScalingGroupProvider?.autoScalingGroupArn) throw new InvalidParameterException("autoScalingGroupProvider.autoScalingGroupArn must be specified.");
   const problem = tagProblem(input.tags ?? []);
   if (problem) throw new InvalidParameterException(problem);
-  if ((input.tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
   return ctx.store.transaction(async (tx) => {
     const arn = arns.capacityProvider(ctx, name);
     const existing = await tx.get("capacityProvider", arn);

@@ -23,7 +23,7 @@ import type { LaunchSettings } from "../domain/launch";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
 import { computeDesiredCount } from "../domain/scale";
 import { nextStability } from "../domain/stability";
-import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { tagProblem } from "../domain/tags";
 import { InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
@@ -157,7 +157,6 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
     deploymentConfigurationProblem(input.deploymentConfiguration) ??
     tagProblem(input.tags ?? []);
   if (problem) throw new InvalidParameterException(problem);
-  if ((input.tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
   if (input.schedulingStrategy === "DAEMON" && controller !== "ECS") throw new InvalidParameterException("The DAEMON scheduling strategy is supported only with the ECS deployment controller.");
   if (input.deploymentConfiguration?.alarms?.enable && controller !== "ECS") throw new InvalidParameterException(ALARMS_NEED_ECS_CONTROLLER);
   if (controller === "EXTERNAL") {

@@ -19,7 +19,7 @@ import type {
 import { arns } from "../domain/arn";
 import { decodeNextToken, encodeNextToken } from "../domain/pagination";
 import type { TaskDefinitionRecord } from "../domain/records";
-import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { tagProblem } from "../domain/tags";
 import { compatibilitiesOf, cpuUnits, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../domain/taskDefinition";
 import { ClientException, InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
@@ -68,7 +68,6 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
   const tags = input.tags ?? [];
   const tagError = tagProblem(tags);
   if (tagError) throw new InvalidParameterException(tagError);
-  if (tags.length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
   return ctx.store.transaction(async (tx) => {
     const family = input.family ?? "";
     const revisions = await revisionsOf(tx, ctx, family);

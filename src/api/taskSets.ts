@@ -18,7 +18,7 @@ import { arns } from "../domain/arn";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
 import { computeDesiredCount, scaleProblem } from "../domain/scale";
 import { nextStability } from "../domain/stability";
-import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { tagProblem } from "../domain/tags";
 import { InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
@@ -54,7 +54,6 @@ const createTaskSet: Handler<CreateTaskSetRequest, CreateTaskSetResponse> = asyn
   const scale = { value: input.scale?.value ?? 0, unit: input.scale?.unit ?? "PERCENT" };
   const problem = scaleProblem(scale) ?? tagProblem(input.tags ?? []);
   if (problem) throw new InvalidParameterException(problem);
-  if ((input.tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
   const result = await ctx.store.transaction(async (tx) => {
     const { cluster, service } = await externalService(tx, ctx, input);
     const existing = await taskSetsOf(tx, service.service);

@@ -21,7 +21,7 @@ import type {
 } from "@aws-sdk/client-ecs";
 import { arns, isArn, nameOf, parseArn } from "../domain/arn";
 import type { ClusterRecord, TaskDefinitionRecord, TaskRecord } from "../domain/records";
-import { MAX_TAGS_PER_RESOURCE, tagProblem } from "../domain/tags";
+import { tagProblem } from "../domain/tags";
 import { parseTaskDefinitionReference } from "../domain/taskDefinition";
 import { InvalidParameterException } from "../protocol/errors";
 import { epochSeconds, type Wire } from "../protocol/wire";
@@ -43,7 +43,6 @@ function envOf(ctx: RequestContext): ReconcileEnv {
 function checkTags(tags: readonly Tag[] | undefined): void {
   const problem = tagProblem(tags ?? []);
   if (problem) throw new InvalidParameterException(problem);
-  if ((tags ?? []).length > MAX_TAGS_PER_RESOURCE) throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
 }
 
 /** Tags of a new standalone task: its own, plus the task definition's when propagateTags says so. */
