@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { handlers } from "../src/api";
+import { handlers } from "../src/api/ecs";
 import { ecsOperations, type Shape } from "../src/protocol/model";
 import { startTestServer, type TestServer } from "./harness";
 

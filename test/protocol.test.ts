@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { CreateClusterCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
-import { handlers } from "../src/api";
+import { handlers } from "../src/api/ecs";
 import { ecsOperations } from "../src/protocol/model";
 import { startTestServer, type TestServer } from "./harness";
 

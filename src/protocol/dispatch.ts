@@ -2,7 +2,7 @@
 // body, authentication, model validation), then the handler, then encoding. Knows nothing of clusters.
 import type { IncomingHttpHeaders } from "node:http";
 import type { AnyHandler, RequestContext } from "../api/context";
-import { EcsError, SerializationException, ServerException, UnknownOperationException, UnsupportedFeatureException } from "./errors";
+import { ApiError, SerializationException, ServerException, UnknownOperationException, UnsupportedFeatureException } from "./errors";
 import type { CallerIdentity } from "./identity";
 import { ecsOperations } from "./model";
 import { decodeInput, jsonNestingDepth, MAX_NESTING_DEPTH } from "./validate";
@@ -23,7 +23,7 @@ export interface ApiResponse {
   readonly errorType?: string;
 }
 
-/** Establishes who calls (and, with auth on, verifies the signature); throws an EcsError to refuse. */
+/** Establishes who calls (and, with auth on, verifies the signature); throws an ApiError to refuse. */
 export type Authenticator = (request: ApiRequest) => CallerIdentity | Promise<CallerIdentity>;
 
 /** Decides whether the caller may perform the operation with this input; throws AccessDeniedException. */
@@ -37,7 +37,7 @@ export interface DispatchOptions {
   readonly onFault?: (operation: string, error: unknown) => void;
 }
 
-export function errorResponse(error: EcsError): ApiResponse {
+export function errorResponse(error: ApiError): ApiResponse {
   return { status: error.status, body: JSON.stringify({ __type: error.type, message: error.message }), errorType: error.type };
 }
 
@@ -87,7 +87,7 @@ export async function dispatch(request: ApiRequest, options: DispatchOptions): P
     const output = await (handler as (input: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>)(input, context);
     return { status: 200, body: JSON.stringify(output ?? {}) };
   } catch (error) {
-    if (error instanceof EcsError) return errorResponse(error);
+    if (error instanceof ApiError) return errorResponse(error);
     options.onFault?.(operation, error);
     return errorResponse(new ServerException("An internal error occurred. See the ecslite log for details."));
   }

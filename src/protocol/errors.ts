@@ -1,14 +1,14 @@
-// Errors a client sees. Each class is named exactly as the exception in the ECS model (or, for the
+// Errors a client sees. Each class is named exactly as the exception in the service's model (or, for the
 // protocol-level ones, as AWS's JSON frontends name them); handlers throw, the protocol encodes once.
 
-export abstract class EcsError extends Error {
+export abstract class ApiError extends Error {
   abstract readonly type: string;
   /** 400 for client errors; ServerException alone is a fault. */
   readonly status: number = 400;
 }
 
 function errorClass(type: string, status = 400) {
-  return class extends EcsError {
+  return class extends ApiError {
     readonly type = type;
     override readonly status = status;
   };

@@ -1,10 +1,10 @@
-// The ECS service model, read from what @aws-sdk/client-ecs ships:
-//  - its compiled schemas (operation -> input structure; member names, types, required count),
-//  - its TypeScript declarations, for which members carry an enum type (the schemas do not say).
+// AWS service models, read from what the official SDK packages ship (one reader for every service):
+//  - their compiled schemas: operation -> input and output structures (member names, types,
+//    required count, member traits such as xmlName), and the modeled errors with their codes,
+//  - their TypeScript declarations, for which members carry an enum type (the schemas do not say).
 // Nothing here is a hand-copied field list.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as ecs from "@aws-sdk/client-ecs";
 
 export type Shape =
   | { readonly kind: "string" | "number" | "boolean" | "timestamp" | "blob" | "document" }
@@ -23,11 +23,31 @@ export interface Member {
   readonly shape: Shape;
   /** The allowed values when the member's declared type is one of the SDK's enums. */
   readonly enumValues?: readonly string[];
+  /** The member's name on an XML/Query wire when it differs from its model name (smithy xmlName). */
+  readonly xmlName?: string;
 }
 
 export interface OperationModel {
   readonly name: string;
   readonly input: StructureShape;
+  readonly output: StructureShape;
+}
+
+/** A modeled exception: its shape name, the code a Query protocol sends, HTTP status, sender or receiver fault. */
+export interface ErrorModel {
+  readonly name: string;
+  readonly code: string;
+  readonly status: number;
+  readonly fault: "client" | "server";
+}
+
+export interface ServiceModel {
+  /** The npm package the model was read from. */
+  readonly packageName: string;
+  readonly operations: ReadonlyMap<string, OperationModel>;
+  readonly errors: ReadonlyMap<string, ErrorModel>;
+  /** The SDK's enum constants by name (for handlers and tests that want the values). */
+  readonly enums: ReadonlyMap<string, readonly string[]>;
 }
 
 // Smithy schema codes used by the compiled schemas (@smithy/core/schema).
@@ -35,10 +55,12 @@ const SCHEMA_STRUCTURE = 3;
 const SCHEMA_LIST = 1;
 const SCHEMA_MAP = 2;
 const SCHEMA_OPERATION = 9;
+const SCHEMA_ERROR = -3;
 const LIST_MODIFIER = 64;
 const MAP_MODIFIER = 128;
 
 type RawSchema = unknown;
+type SdkModule = Record<string, unknown>;
 
 function simpleShape(code: number): Shape {
   if (code & MAP_MODIFIER) return { kind: "map", value: simpleShape(code & ~MAP_MODIFIER) };
@@ -65,11 +87,7 @@ function simpleShape(code: number): Shape {
 }
 
 /** Member types in the .d.ts files that name one of the SDK's enums: "Struct.member" -> enum name. */
-function readEnumMemberTypes(): Map<string, string> {
-  const typesDir = path.join(path.dirname(require.resolve("@aws-sdk/client-ecs")), "..", "dist-types", "models");
-  const enumNames = new Set<string>();
-  const enumSource = fs.readFileSync(path.join(typesDir, "enums.d.ts"), "utf8");
-  for (const m of enumSource.matchAll(/export declare const (\w+): \{/g)) enumNames.add(m[1]);
+function readEnumMemberTypes(typesDir: string, enumNames: ReadonlySet<string>): Map<string, string> {
   const result = new Map<string, string>();
   for (const file of fs.readdirSync(typesDir)) {
     if (!/^models_\d+\.d\.ts$/.test(file)) continue;
@@ -83,31 +101,55 @@ function readEnumMemberTypes(): Map<string, string> {
   return result;
 }
 
-function enumValuesOf(enumName: string): readonly string[] | undefined {
-  const constant = (ecs as Record<string, unknown>)[enumName];
-  if (!constant || typeof constant !== "object") return undefined;
-  return Object.values(constant as Record<string, string>);
+function readEnums(sdk: SdkModule, typesDir: string): Map<string, readonly string[]> {
+  const enums = new Map<string, readonly string[]>();
+  const enumSource = fs.readFileSync(path.join(typesDir, "enums.d.ts"), "utf8");
+  for (const m of enumSource.matchAll(/export declare const (\w+): \{/g)) {
+    const constant = sdk[m[1]];
+    if (constant && typeof constant === "object") enums.set(m[1], Object.values(constant as Record<string, string>));
+  }
+  return enums;
+}
+
+/** A member's traits: a number (bit flags) or an object such as { xmlName: "..." }. */
+function xmlNameOf(traits: unknown): string | undefined {
+  if (traits && typeof traits === "object" && !Array.isArray(traits)) {
+    const name = (traits as Record<string, unknown>).xmlName;
+    return typeof name === "string" ? name : undefined;
+  }
+  return undefined;
 }
 
 class ModelBuilder {
   private readonly structures = new Map<RawSchema, StructureShape>();
-  constructor(private readonly enumMembers: Map<string, string>) {}
+  constructor(
+    private readonly enumMembers: ReadonlyMap<string, string>,
+    private readonly enums: ReadonlyMap<string, readonly string[]>,
+  ) {}
 
   shapeOf(raw: RawSchema): Shape {
-    if (typeof raw === "number") return simpleShape(raw);
-    if (typeof raw === "function") return this.shapeOf((raw as () => RawSchema)());
-    if (!Array.isArray(raw)) return { kind: "document" };
-    // A [schema, traits] pair wraps a member's schema with member traits (e.g. sensitive).
-    if (raw.length === 2 && (typeof raw[0] === "function" || typeof raw[0] === "number")) return this.shapeOf(raw[0]);
+    return this.memberOf(raw).shape;
+  }
+
+  /** A member schema may be a bare schema or a [schema, traits] pair. */
+  private memberOf(raw: RawSchema): { shape: Shape; xmlName?: string } {
+    if (typeof raw === "number") return { shape: simpleShape(raw) };
+    if (typeof raw === "function") return this.memberOf((raw as () => RawSchema)());
+    if (!Array.isArray(raw)) return { shape: { kind: "document" } };
+    if (raw.length === 2 && (typeof raw[0] === "function" || typeof raw[0] === "number")) {
+      const xmlName = xmlNameOf(raw[1]);
+      return { shape: this.memberOf(raw[0]).shape, ...(xmlName ? { xmlName } : {}) };
+    }
     switch (raw[0]) {
       case SCHEMA_STRUCTURE:
-        return this.structure(raw);
+      case SCHEMA_ERROR:
+        return { shape: this.structure(raw) };
       case SCHEMA_LIST:
-        return { kind: "list", member: this.shapeOf(raw[4]) };
+        return { shape: { kind: "list", member: this.shapeOf(raw[4]) } };
       case SCHEMA_MAP:
-        return { kind: "map", value: this.shapeOf(raw[5]) };
+        return { shape: { kind: "map", value: this.shapeOf(raw[5]) } };
       default:
-        return simpleShape(Number(raw[0]) || 0);
+        return { shape: simpleShape(Number(raw[0]) || 0) };
     }
   }
 
@@ -123,26 +165,70 @@ class ModelBuilder {
     const memberTypes = (raw[5] as RawSchema[]) ?? [];
     memberNames.forEach((memberName, i) => {
       const enumName = this.enumMembers.get(`${name}.${memberName}`);
-      const enumValues = enumName ? enumValuesOf(enumName) : undefined;
-      members.set(memberName, { shape: this.shapeOf(memberTypes[i]), ...(enumValues ? { enumValues } : {}) });
+      const enumValues = enumName ? this.enums.get(enumName) : undefined;
+      const { shape: memberShape, xmlName } = this.memberOf(memberTypes[i]);
+      members.set(memberName, { shape: memberShape, ...(enumValues ? { enumValues } : {}), ...(xmlName ? { xmlName } : {}) });
     });
     return shape;
   }
 }
 
-let cached: ReadonlyMap<string, OperationModel> | undefined;
+function errorModel(raw: unknown[]): ErrorModel {
+  const name = String(raw[2]);
+  const traits = (raw[3] ?? {}) as Record<string, unknown>;
+  const query = traits.awsQueryError as [string, number] | undefined;
+  const status = typeof traits.httpError === "number" ? traits.httpError : traits.error === "server" ? 500 : 400;
+  return { name, code: query?.[0] ?? name, status: query?.[1] ?? status, fault: traits.error === "server" ? "server" : "client" };
+}
 
-/** Every ECS operation the SDK knows, by name, with its input structure. Built once; immutable. */
-export function ecsOperations(): ReadonlyMap<string, OperationModel> {
-  if (cached) return cached;
-  const builder = new ModelBuilder(readEnumMemberTypes());
+/** Reads one service's model from its SDK package (e.g. "@aws-sdk/client-ecs"). */
+export function loadServiceModel(packageName: string): ServiceModel {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require(packageName) as SdkModule;
+  const typesDir = path.join(path.dirname(require.resolve(packageName)), "..", "dist-types", "models");
+  const enums = readEnums(sdk, typesDir);
+  const builder = new ModelBuilder(readEnumMemberTypes(typesDir, new Set(enums.keys())), enums);
   const operations = new Map<string, OperationModel>();
-  for (const [exportName, value] of Object.entries(ecs as Record<string, unknown>)) {
-    if (!exportName.endsWith("$") || !Array.isArray(value) || value[0] !== SCHEMA_OPERATION) continue;
+  const errors = new Map<string, ErrorModel>();
+  for (const [exportName, value] of Object.entries(sdk)) {
+    if (!exportName.endsWith("$") || !Array.isArray(value)) continue;
+    if (value[0] === SCHEMA_ERROR && value[2] !== undefined && !String(value[1]).startsWith("smithy.ts.sdk.synthetic")) {
+      const error = errorModel(value);
+      errors.set(error.name, error);
+      continue;
+    }
+    if (value[0] !== SCHEMA_OPERATION) continue;
     const input = builder.shapeOf(value[4]);
+    const output = builder.shapeOf(value[5]);
     if (input.kind !== "structure") continue;
-    operations.set(String(value[2]), { name: String(value[2]), input });
+    const emptyOutput: StructureShape = { kind: "structure", name: `${String(value[2])}Output`, members: new Map(), required: [] };
+    operations.set(String(value[2]), { name: String(value[2]), input, output: output.kind === "structure" ? output : emptyOutput });
   }
-  cached = operations;
-  return operations;
+  return { packageName, operations, errors, enums };
+}
+
+const models = new Map<string, ServiceModel>();
+
+function cachedModel(packageName: string): ServiceModel {
+  let model = models.get(packageName);
+  if (!model) {
+    model = loadServiceModel(packageName);
+    models.set(packageName, model);
+  }
+  return model;
+}
+
+/** Amazon ECS, from @aws-sdk/client-ecs. Built once; immutable. */
+export function ecsModel(): ServiceModel {
+  return cachedModel("@aws-sdk/client-ecs");
+}
+
+/** Elastic Load Balancing v2, from @aws-sdk/client-elastic-load-balancing-v2. Built once; immutable. */
+export function elbv2Model(): ServiceModel {
+  return cachedModel("@aws-sdk/client-elastic-load-balancing-v2");
+}
+
+/** Every ECS operation the SDK knows, by name. */
+export function ecsOperations(): ReadonlyMap<string, OperationModel> {
+  return ecsModel().operations;
 }

@@ -16,15 +16,15 @@ import type {
   RegisterTaskDefinitionResponse,
   TaskDefinition,
 } from "@aws-sdk/client-ecs";
-import { arns } from "../domain/arn";
-import { decodeNextToken, encodeNextToken } from "../domain/pagination";
-import type { TaskDefinitionRecord } from "../domain/records";
-import { tagProblem } from "../domain/tags";
-import { compatibilitiesOf, cpuUnits, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../domain/taskDefinition";
-import { ClientException, InvalidParameterException } from "../protocol/errors";
-import { epochSeconds, type Wire } from "../protocol/wire";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { arns } from "../../domain/arn";
+import { decodeNextToken, encodeNextToken } from "../../domain/pagination";
+import type { TaskDefinitionRecord } from "../../domain/records";
+import { tagProblem } from "../../domain/tags";
+import { compatibilitiesOf, cpuUnits, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../../domain/taskDefinition";
+import { ClientException, InvalidParameterException } from "../../protocol/errors";
+import { epochSeconds, type Wire } from "../../protocol/wire";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { inScope } from "./resolve";
 import { MAX_PAGE_SIZE } from "./paging";
 

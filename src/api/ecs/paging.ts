@@ -1,6 +1,6 @@
 // maxResults / nextToken pagination over ARN-ordered store listings.
-import { decodeNextToken, encodeNextToken } from "../domain/pagination";
-import { InvalidParameterException } from "../protocol/errors";
+import { decodeNextToken, encodeNextToken } from "../../domain/pagination";
+import { InvalidParameterException } from "../../protocol/errors";
 
 export const MAX_PAGE_SIZE = 100;
 

@@ -15,15 +15,15 @@ import type {
   UpdateContainerInstancesStateRequest,
   UpdateContainerInstancesStateResponse,
 } from "@aws-sdk/client-ecs";
-import { arns, isArn } from "../domain/arn";
-import { remainingCapacity, resourceValue, taskCountsOnInstance } from "../domain/instances";
-import type { ClusterRecord, ContainerInstanceRecord } from "../domain/records";
-import { tagProblem } from "../domain/tags";
-import { InvalidParameterException } from "../protocol/errors";
-import { epochSeconds, type Wire } from "../protocol/wire";
-import { requestStop } from "../scheduler/lifecycle";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { arns, isArn } from "../../domain/arn";
+import { remainingCapacity, resourceValue, taskCountsOnInstance } from "../../domain/instances";
+import type { ClusterRecord, ContainerInstanceRecord } from "../../domain/records";
+import { tagProblem } from "../../domain/tags";
+import { InvalidParameterException } from "../../protocol/errors";
+import { epochSeconds, type Wire } from "../../protocol/wire";
+import { requestStop } from "../../scheduler/lifecycle";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { listPage } from "./paging";
 import { activeCluster, inScope } from "./resolve";
 

@@ -18,16 +18,16 @@ import type {
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from "@aws-sdk/client-ecs";
-import { arns, scopeKey, scopeOfArn } from "../domain/arn";
-import type { LaunchSettings } from "../domain/launch";
-import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
-import { computeDesiredCount } from "../domain/scale";
-import { nextStability } from "../domain/stability";
-import { tagProblem } from "../domain/tags";
-import { InvalidParameterException } from "../protocol/errors";
-import { epochSeconds, type Wire } from "../protocol/wire";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { arns, scopeKey, scopeOfArn } from "../../domain/arn";
+import type { LaunchSettings } from "../../domain/launch";
+import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
+import { computeDesiredCount } from "../../domain/scale";
+import { nextStability } from "../../domain/stability";
+import { tagProblem } from "../../domain/tags";
+import { InvalidParameterException } from "../../protocol/errors";
+import { epochSeconds, type Wire } from "../../protocol/wire";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { launchSettings } from "./launch";
 import { listPage } from "./paging";
 import { activeCluster, activeService, existingService, inScope, serviceArnOf } from "./resolve";

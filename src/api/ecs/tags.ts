@@ -8,12 +8,12 @@ import type {
   UntagResourceRequest,
   UntagResourceResponse,
 } from "@aws-sdk/client-ecs";
-import { parseArn } from "../domain/arn";
-import type { Records } from "../domain/records";
-import { MAX_TAGS_PER_RESOURCE, mergeTags, removeTags, tagKeyProblem, tagProblem } from "../domain/tags";
-import { ClusterNotFoundException, InvalidParameterException, ResourceNotFoundException } from "../protocol/errors";
-import type { Tx, Kind } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { parseArn } from "../../domain/arn";
+import type { Records } from "../../domain/records";
+import { MAX_TAGS_PER_RESOURCE, mergeTags, removeTags, tagKeyProblem, tagProblem } from "../../domain/tags";
+import { ClusterNotFoundException, InvalidParameterException, ResourceNotFoundException } from "../../protocol/errors";
+import type { Tx, Kind } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 
 interface TagAccess<K extends Kind> {
   kind: K;

@@ -19,16 +19,16 @@ import type {
   Tag,
   Task,
 } from "@aws-sdk/client-ecs";
-import { arns, isArn, nameOf, parseArn } from "../domain/arn";
-import type { ClusterRecord, TaskDefinitionRecord, TaskRecord } from "../domain/records";
-import { tagProblem } from "../domain/tags";
-import { parseTaskDefinitionReference } from "../domain/taskDefinition";
-import { InvalidParameterException } from "../protocol/errors";
-import { epochSeconds, type Wire } from "../protocol/wire";
-import { type GroupTemplate, type ReconcileEnv, startTasks, TaskBook } from "../scheduler/group";
-import { newTask, requestStop } from "../scheduler/lifecycle";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { arns, isArn, nameOf, parseArn } from "../../domain/arn";
+import type { ClusterRecord, TaskDefinitionRecord, TaskRecord } from "../../domain/records";
+import { tagProblem } from "../../domain/tags";
+import { parseTaskDefinitionReference } from "../../domain/taskDefinition";
+import { InvalidParameterException } from "../../protocol/errors";
+import { epochSeconds, type Wire } from "../../protocol/wire";
+import { type GroupTemplate, type ReconcileEnv, startTasks, TaskBook } from "../../scheduler/group";
+import { newTask, requestStop } from "../../scheduler/lifecycle";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { launchSettings } from "./launch";
 import { listPage } from "./paging";
 import { activeCluster, inScope } from "./resolve";

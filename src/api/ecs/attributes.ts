@@ -8,12 +8,12 @@ import type {
   PutAttributesRequest,
   PutAttributesResponse,
 } from "@aws-sdk/client-ecs";
-import { arns, isArn } from "../domain/arn";
-import type { ClusterRecord, ContainerInstanceRecord } from "../domain/records";
-import { InvalidParameterException, ResourceNotFoundException, TargetNotFoundException } from "../protocol/errors";
-import type { Wire } from "../protocol/wire";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { arns, isArn } from "../../domain/arn";
+import type { ClusterRecord, ContainerInstanceRecord } from "../../domain/records";
+import { InvalidParameterException, ResourceNotFoundException, TargetNotFoundException } from "../../protocol/errors";
+import type { Wire } from "../../protocol/wire";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { listPage } from "./paging";
 import { activeCluster, inScope } from "./resolve";
 

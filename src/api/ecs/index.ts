@@ -1,5 +1,5 @@
 // The one table that maps ECS operation names to their handlers.
-import type { AnyHandler } from "./context";
+import type { AnyHandler } from "../context";
 import { clusterHandlers } from "./clusters";
 import { serviceHandlers } from "./services";
 import { taskHandlers } from "./tasks";

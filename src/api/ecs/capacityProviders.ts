@@ -12,13 +12,13 @@ import type {
   UpdateCapacityProviderRequest,
   UpdateCapacityProviderResponse,
 } from "@aws-sdk/client-ecs";
-import { arns, nameOf } from "../domain/arn";
-import { tagProblem } from "../domain/tags";
-import { ClientException, InvalidParameterException, ResourceInUseException } from "../protocol/errors";
-import type { Wire } from "../protocol/wire";
-import type { Handler, RequestContext } from "./context";
+import { arns, nameOf } from "../../domain/arn";
+import { tagProblem } from "../../domain/tags";
+import { ClientException, InvalidParameterException, ResourceInUseException } from "../../protocol/errors";
+import type { Wire } from "../../protocol/wire";
+import type { Handler, RequestContext } from "../context";
 import { inScope } from "./resolve";
-import type { Tx } from "../store/store";
+import type { Tx } from "../../store/store";
 
 export const BUILT_IN_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
 const PROVIDER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;

@@ -1,13 +1,13 @@
 // Launch settings checked against the task definition and cluster, refusals thrown as ECS errors.
 import type { Cluster, TaskDefinition } from "@aws-sdk/client-ecs";
-import { isRefusal, type LaunchRequest, type LaunchSettings, resolveLaunch } from "../domain/launch";
+import { isRefusal, type LaunchRequest, type LaunchSettings, resolveLaunch } from "../../domain/launch";
 import {
   ClientException,
   InvalidParameterException,
   PlatformTaskDefinitionIncompatibilityException,
   PlatformUnknownException,
-} from "../protocol/errors";
-import type { Wire } from "../protocol/wire";
+} from "../../protocol/errors";
+import type { Wire } from "../../protocol/wire";
 
 const exceptions = {
   InvalidParameterException,

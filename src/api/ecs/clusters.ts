@@ -21,22 +21,22 @@ import type {
   UpdateClusterSettingsRequest,
   UpdateClusterSettingsResponse,
 } from "@aws-sdk/client-ecs";
-import { arns, isArn, nameOf } from "../domain/arn";
-import { clusterTaskCounts, isPending, isRunning } from "../domain/counts";
-import type { ClusterRecord } from "../domain/records";
-import { tagProblem } from "../domain/tags";
+import { arns, isArn, nameOf } from "../../domain/arn";
+import { clusterTaskCounts, isPending, isRunning } from "../../domain/counts";
+import type { ClusterRecord } from "../../domain/records";
+import { tagProblem } from "../../domain/tags";
 import {
   ClusterContainsContainerInstancesException,
   ClusterContainsServicesException,
   ClusterContainsTasksException,
   InvalidParameterException,
-} from "../protocol/errors";
-import type { Wire } from "../protocol/wire";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+} from "../../protocol/errors";
+import type { Wire } from "../../protocol/wire";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { activeCluster, clusterArnOf, DEFAULT_CLUSTER, inScope } from "./resolve";
 import { listPage } from "./paging";
-import { capacityProviderStrategyProblem } from "../domain/placement";
+import { capacityProviderStrategyProblem } from "../../domain/placement";
 
 const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 

@@ -1,9 +1,9 @@
 // Turning the names or ARNs a client sends into stored records, with ECS's not-found errors.
-import { arns, isArn, nameOf, parseArn } from "../domain/arn";
-import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
-import { ClusterNotFoundException, InvalidParameterException, ServiceNotActiveException, ServiceNotFoundException, TaskSetNotFoundException } from "../protocol/errors";
-import type { Tx } from "../store/store";
-import type { RequestContext } from "./context";
+import { arns, isArn, nameOf, parseArn } from "../../domain/arn";
+import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
+import { ClusterNotFoundException, InvalidParameterException, ServiceNotActiveException, ServiceNotFoundException, TaskSetNotFoundException } from "../../protocol/errors";
+import type { Tx } from "../../store/store";
+import type { RequestContext } from "../context";
 
 export const DEFAULT_CLUSTER = "default";
 

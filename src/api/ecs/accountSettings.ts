@@ -13,11 +13,11 @@ import type {
   Setting,
   SettingName,
 } from "@aws-sdk/client-ecs";
-import { ACCOUNT_SETTINGS, accountSettingProblem } from "../domain/accountSettings";
-import { InvalidParameterException } from "../protocol/errors";
-import type { Wire } from "../protocol/wire";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { ACCOUNT_SETTINGS, accountSettingProblem } from "../../domain/accountSettings";
+import { InvalidParameterException } from "../../protocol/errors";
+import type { Wire } from "../../protocol/wire";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { listPage } from "./paging";
 
 const ACCOUNT_DEFAULT = "account-default";

@@ -14,15 +14,15 @@ import type {
   UpdateTaskSetRequest,
   UpdateTaskSetResponse,
 } from "@aws-sdk/client-ecs";
-import { arns } from "../domain/arn";
-import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../domain/records";
-import { computeDesiredCount, scaleProblem } from "../domain/scale";
-import { nextStability } from "../domain/stability";
-import { tagProblem } from "../domain/tags";
-import { InvalidParameterException } from "../protocol/errors";
-import { epochSeconds, type Wire } from "../protocol/wire";
-import type { Tx } from "../store/store";
-import type { Handler, RequestContext } from "./context";
+import { arns } from "../../domain/arn";
+import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
+import { computeDesiredCount, scaleProblem } from "../../domain/scale";
+import { nextStability } from "../../domain/stability";
+import { tagProblem } from "../../domain/tags";
+import { InvalidParameterException } from "../../protocol/errors";
+import { epochSeconds, type Wire } from "../../protocol/wire";
+import type { Tx } from "../../store/store";
+import type { Handler, RequestContext } from "../context";
 import { launchSettings } from "./launch";
 import { activeCluster, activeService, existingTaskSet, taskSetArnOf } from "./resolve";
 import { taskSetsOf } from "./services";
