@@ -28,6 +28,8 @@ export interface Config {
   schedulerIntervalMs: number;
   /** Start the scheduler with the server (false only for tests of the API alone). */
   scheduler: boolean;
+  /** Check every response against the model's output shape; a violation answers ServerException (for test suites). */
+  checkResponses: boolean;
 }
 
 interface Option {
@@ -80,6 +82,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: "--stopped-task-retention", env: "ECSLITE_STOPPED_TASK_RETENTION_MS", arg: "MS", help: "how long STOPPED tasks stay describable (default 3600000, one hour)", apply: (c, v) => (c.stoppedTaskRetentionMs = positiveInteger("--stopped-task-retention", v)) },
   { flag: "--scheduler-interval-ms", env: "ECSLITE_SCHEDULER_INTERVAL_MS", arg: "MS", help: "how often the scheduler polls the store (default 100)", apply: (c, v) => (c.schedulerIntervalMs = positiveInteger("--scheduler-interval-ms", v, 1)) },
   { flag: "--no-scheduler", env: "ECSLITE_NO_SCHEDULER", help: "serve the API without running the task scheduler", apply: (c, v) => (c.scheduler = v === "false" || v === "0") },
+  { flag: "--check-responses", env: "ECSLITE_CHECK_RESPONSES", help: "check every response against the SDK model's output shape; a mismatch is logged and answered with ServerException (for test suites)", apply: (c, v) => (c.checkResponses = v !== "false" && v !== "0") },
 ];
 
 export function defaultConfig(): Config {
@@ -97,6 +100,7 @@ export function defaultConfig(): Config {
     stoppedTaskRetentionMs: 3_600_000,
     schedulerIntervalMs: 100,
     scheduler: true,
+    checkResponses: false,
   };
 }
 

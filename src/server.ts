@@ -12,6 +12,7 @@ import { type ApiResponse, type Authenticator, type Authorizer, dispatch, errorR
 import { RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
 import { defaultAccountResolver } from "./protocol/identity";
 import { createAuth } from "./protocol/auth";
+import { enforceResponseShapes } from "./protocol/responseCheck";
 import { type Clock, RealClock, VirtualClock } from "./scheduler/clock";
 import { Scheduler } from "./scheduler/scheduler";
 import { openStore } from "./store/open";
@@ -121,6 +122,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     authorize: authorize as Authorizer | undefined,
     contextFor,
     onFault: (operation: string, error: unknown) => logger.error(`fault in ${operation}:`, error),
+    ...(config.checkResponses ? { checkOutput: enforceResponseShapes(logger) } : {}),
   };
 
   let shuttingDown = false;

@@ -14,7 +14,7 @@ export interface ChildServer {
 }
 
 export async function startChildServer(args: string[]): Promise<ChildServer> {
-  const child = spawn(process.execPath, [cli, "--port", "0", "--log-level", "error", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cli, "--port", "0", "--log-level", "error", "--check-responses", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));

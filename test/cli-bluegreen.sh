@@ -14,7 +14,7 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_ECS
 PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})')
 URL="http://127.0.0.1:$PORT"
 LOG=$(mktemp)
-node "$ROOT/dist/src/cli.js" --in-memory --port "$PORT" --task-step-ms 0 --log-level error >"$LOG" 2>&1 &
+node "$ROOT/dist/src/cli.js" --in-memory --port "$PORT" --task-step-ms 0 --log-level error --check-responses >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
 for _ in $(seq 1 100); do

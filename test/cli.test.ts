@@ -27,7 +27,8 @@ function freePort(): Promise<number> {
 /** Starts the CLI and resolves once it says it is listening. */
 function startCli(args: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    // The response check is on here as in every server the tests start.
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ECSLITE_CHECK_RESPONSES: "1" } });
     let output = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

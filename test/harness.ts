@@ -15,7 +15,8 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", ...overrides });
+  // Every response is checked against the model: a shape the model does not allow fails the test that caused it.
+  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", checkResponses: true, ...overrides });
   const clients: ECSClient[] = [];
   return {
     ...server,

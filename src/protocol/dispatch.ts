@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { AnyHandler, RequestContext } from "../api/context";
 import { ApiError, SerializationException, ServerException, UnknownOperationException, UnsupportedFeatureException } from "./errors";
 import type { CallerIdentity } from "./identity";
-import { ecsOperations } from "./model";
+import { ecsOperations, type StructureShape } from "./model";
 import { decodeInput, jsonNestingDepth, MAX_NESTING_DEPTH } from "./validate";
 
 export const TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113.";
@@ -35,6 +35,8 @@ export interface DispatchOptions {
   readonly authorize?: Authorizer;
   readonly contextFor: (caller: CallerIdentity) => RequestContext;
   readonly onFault?: (operation: string, error: unknown) => void;
+  /** Looks at each successful output before it is encoded; throws an ApiError to answer with that instead. */
+  readonly checkOutput?: (operation: string, output: unknown, shape: StructureShape) => void;
 }
 
 export function errorResponse(error: ApiError): ApiResponse {
@@ -85,6 +87,7 @@ export async function dispatch(request: ApiRequest, options: DispatchOptions): P
     const context = options.contextFor(caller);
     if (options.authorize) await options.authorize(operation, input, caller, context);
     const output = await (handler as (input: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>)(input, context);
+    options.checkOutput?.(operation, output, model.output);
     return { status: 200, body: JSON.stringify(output ?? {}) };
   } catch (error) {
     if (error instanceof ApiError) return errorResponse(error);

@@ -5,6 +5,7 @@
 // Nothing here is a hand-copied field list.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { enumAdditionsOf } from "./enumAdditions";
 
 export type Shape =
   | { readonly kind: "string" | "number" | "boolean" | "timestamp" | "blob" | "document" }
@@ -21,8 +22,10 @@ export interface StructureShape {
 
 export interface Member {
   readonly shape: Shape;
-  /** The allowed values when the member's declared type is one of the SDK's enums. */
+  /** The allowed values when the member's declared type is one of the SDK's enums (with the later additions below). */
   readonly enumValues?: readonly string[];
+  /** Values the service documents for the enum that the pinned SDK does not list yet (src/protocol/enumAdditions.ts). */
+  readonly laterEnumValues?: readonly string[];
   /** The member's name on an XML/Query wire when it differs from its model name (smithy xmlName). */
   readonly xmlName?: string;
 }
@@ -125,6 +128,7 @@ class ModelBuilder {
   constructor(
     private readonly enumMembers: ReadonlyMap<string, string>,
     private readonly enums: ReadonlyMap<string, readonly string[]>,
+    private readonly additions: Readonly<Record<string, readonly string[]>>,
   ) {}
 
   shapeOf(raw: RawSchema): Shape {
@@ -165,9 +169,16 @@ class ModelBuilder {
     const memberTypes = (raw[5] as RawSchema[]) ?? [];
     memberNames.forEach((memberName, i) => {
       const enumName = this.enumMembers.get(`${name}.${memberName}`);
-      const enumValues = enumName ? this.enums.get(enumName) : undefined;
+      const sdkValues = enumName ? this.enums.get(enumName) : undefined;
+      const later = enumName && sdkValues ? (this.additions[enumName] ?? []).filter((v) => !sdkValues.includes(v)) : [];
+      const enumValues = sdkValues && later.length ? [...sdkValues, ...later] : sdkValues;
       const { shape: memberShape, xmlName } = this.memberOf(memberTypes[i]);
-      members.set(memberName, { shape: memberShape, ...(enumValues ? { enumValues } : {}), ...(xmlName ? { xmlName } : {}) });
+      members.set(memberName, {
+        shape: memberShape,
+        ...(enumValues ? { enumValues } : {}),
+        ...(later.length ? { laterEnumValues: later } : {}),
+        ...(xmlName ? { xmlName } : {}),
+      });
     });
     return shape;
   }
@@ -187,7 +198,7 @@ export function loadServiceModel(packageName: string): ServiceModel {
   const sdk = require(packageName) as SdkModule;
   const typesDir = path.join(path.dirname(require.resolve(packageName)), "..", "dist-types", "models");
   const enums = readEnums(sdk, typesDir);
-  const builder = new ModelBuilder(readEnumMemberTypes(typesDir, new Set(enums.keys())), enums);
+  const builder = new ModelBuilder(readEnumMemberTypes(typesDir, new Set(enums.keys())), enums, enumAdditionsOf(packageName));
   const operations = new Map<string, OperationModel>();
   const errors = new Map<string, ErrorModel>();
   for (const [exportName, value] of Object.entries(sdk)) {
