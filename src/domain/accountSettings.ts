@@ -13,6 +13,8 @@ export const ACCOUNT_SETTINGS: ReadonlyMap<string, { values: readonly string[]; 
   ["guardDutyActivate", { values: ["on", "off"], awsDefault: "off", readOnly: true }],
   ["defaultLogDriverMode", { values: ["blocking", "non-blocking"], awsDefault: "non-blocking" }],
   ["fargateEventWindows", { values: ["enabled", "disabled"], awsDefault: "disabled" }],
+  // Documented for PutAccountSetting though the pinned SDK's SettingName enum lacks it (src/protocol/enumAdditions.ts).
+  ["dualStackIPv6", { values: ["enabled", "disabled"], awsDefault: "disabled" }],
 ]);
 
 /** A reason the value is refused, or undefined. */
