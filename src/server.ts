@@ -9,7 +9,7 @@ import type { Config } from "./config";
 import { scopeKey } from "./domain/arn";
 import { Logger } from "./logger";
 import { type ApiResponse, type Authenticator, type Authorizer, dispatch, errorResponse, JSON_CONTENT_TYPE } from "./protocol/dispatch";
-import { RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
+import { ApiError, RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
 import { defaultAccountResolver } from "./protocol/identity";
 import { createAuth } from "./protocol/auth";
 import { enforceResponseShapes } from "./protocol/responseCheck";
@@ -102,7 +102,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = await openStore(config);
   const clock: Clock = config.clock === "virtual" ? new VirtualClock() : new RealClock();
   const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;
-  const { authenticate, authorize } = createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount), (arn) => store.transaction((tx) => tagsOfResource(tx, arn)));
+  const { authenticate, authorize, authorizeControl } = createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount), (arn) => store.transaction((tx) => tagsOfResource(tx, arn)));
   const wakeScheduler = () => scheduler?.wake();
 
   const contextFor = (caller: { account: string; region: string; principal: string }): RequestContext => ({
@@ -165,6 +165,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: string): Promise<void> {
     const body = await readBody(req).catch(() => Buffer.alloc(0));
     const path = url.split("?")[0];
+    // Health and the time are open; everything that changes state is checked like an API call.
+    const open = req.method === "GET" && (path === "/_ecslite/health" || path === "/_ecslite/clock");
+    if (!open) {
+      try {
+        authorizeControl({ method: req.method ?? "", path: url, headers: req.headers, body }, controlAction(req.method ?? "", path));
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        send(res, errorResponse(error), randomUUID(), "application/json");
+        return;
+      }
+    }
     if (req.method === "GET" && path === "/_ecslite/health") {
       sendJson(res, 200, { status: "ok", store: store.description, clock: config.clock, auth: config.auth, scheduler: scheduler ? "running" : "off" });
     } else if (req.method === "POST" && (path === "/_ecslite/reset" || path === "/moto-api/reset")) {
@@ -224,6 +235,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await store.close();
       })()),
   };
+}
+
+/** The name a control endpoint's refusal gives the attempted action. */
+function controlAction(method: string, path: string): string {
+  if (path === "/_ecslite/reset" || path === "/moto-api/reset") return "ecslite:Reset";
+  if (path === "/_ecslite/clock") return "ecslite:AdvanceClock";
+  if (path === "/_ecslite/scheduler/settle") return "ecslite:SettleScheduler";
+  return `ecslite:${method} ${path.slice(0, 100)}`;
 }
 
 function parseSeconds(body: Buffer): number | undefined {

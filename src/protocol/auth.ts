@@ -6,7 +6,7 @@ import type { Config } from "../config";
 import { accessDeniedMessage, evaluate, readsResourceTags } from "../domain/iam";
 import { authorizationTargets } from "../domain/resources";
 import type { Clock } from "../scheduler/clock";
-import type { Authenticator, Authorizer } from "./dispatch";
+import type { ApiRequest, Authenticator, Authorizer } from "./dispatch";
 import { AccessDeniedException } from "./errors";
 import { type AccountResolver, identify } from "./identity";
 import { type Credential, isRootPrincipal, loadCredentials } from "./credentials";
@@ -15,6 +15,16 @@ import { SigV4Verifier } from "./sigv4";
 export interface Auth {
   authenticate: Authenticator;
   authorize?: Authorizer;
+  /**
+   * Admits a request to a control endpoint (reset, clock, settle): with auth on, it must be signed
+   * like an API request by a credential marked `controlEndpoints: true`. Throws an ApiError to refuse.
+   */
+  authorizeControl: (request: ApiRequest, action: string) => void;
+}
+
+/** What a control endpoint answers a signed caller whose credential may not use it (HTTP 403). */
+export class ControlAccessDeniedException extends AccessDeniedException {
+  override readonly status = 403;
 }
 
 /** Tags of a resource by ARN, for aws:ResourceTag conditions (undefined when it does not exist). */
@@ -26,7 +36,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 export function createAuth(config: Config, clock: Clock, resolveAccount: AccountResolver, resourceTags: ResourceTagLookup): Auth {
   if (config.auth === "off") {
-    return { authenticate: (request) => identify(headerValue(request.headers.authorization), resolveAccount) };
+    return { authenticate: (request) => identify(headerValue(request.headers.authorization), resolveAccount), authorizeControl: () => undefined };
   }
   if (!config.credentialsFile) throw new Error(`--auth ${config.auth} needs --credentials FILE (access keys, secrets and policies; see docs/auth.md)`);
   const credentials = loadCredentials(config.credentialsFile);
@@ -37,7 +47,16 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
     const credential = credentials.get(accessKeyId) as Credential;
     return { accessKeyId, account: credential.accountId, region, principal: credential.principalArn };
   };
-  if (config.auth === "sigv4") return { authenticate };
+  const authorizeControl = (request: ApiRequest, action: string): void => {
+    const { accessKeyId } = verifier.verify(request, clock.now());
+    const credential = credentials.get(accessKeyId) as Credential;
+    if (!credential.controlEndpoints) {
+      throw new ControlAccessDeniedException(
+        `User: ${credential.principalArn} is not authorized to perform: ${action}: ecslite's control endpoints need a credential with \`controlEndpoints: true\` in the credentials file`,
+      );
+    }
+  };
+  if (config.auth === "sigv4") return { authenticate, authorizeControl };
 
   // Policies that never read resource tags spare the store a read per checked resource.
   const readsTags = new Map([...credentials.values()].map((c) => [c.accessKeyId, readsResourceTags(c.policies)]));
@@ -63,5 +82,5 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
       if (decision !== "Allow") throw new AccessDeniedException(accessDeniedMessage(caller.principal, target.action, target.resource, decision));
     }
   };
-  return { authenticate, authorize };
+  return { authenticate, authorize, authorizeControl };
 }

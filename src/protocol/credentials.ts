@@ -11,6 +11,8 @@ export interface Credential {
   readonly accountId: string;
   readonly principalArn: string;
   readonly policies: readonly Policy[];
+  /** May call ecslite's control endpoints (reset, clock, settle) when auth is on. */
+  readonly controlEndpoints: boolean;
 }
 
 function fail(file: string, message: string): never {
@@ -67,6 +69,7 @@ export function loadCredentials(file: string): Map<string, Credential> {
     if (!/^\d{12}$/.test(accountId)) fail(file, `${where}.accountId must be 12 digits`);
     if (credentials.has(accessKeyId)) fail(file, `${where}.accessKeyId ${accessKeyId} appears twice`);
     const principalArn = typeof entry.principalArn === "string" ? entry.principalArn : `arn:aws:iam::${accountId}:root`;
+    if (entry.controlEndpoints !== undefined && typeof entry.controlEndpoints !== "boolean") fail(file, `${where}.controlEndpoints must be true or false`);
     const policies = Array.isArray(entry.policies) ? entry.policies.map((p, j) => parsePolicy(file, `${where}.policies[${j}]`, p)) : [];
     credentials.set(accessKeyId, {
       accessKeyId,
@@ -75,6 +78,7 @@ export function loadCredentials(file: string): Map<string, Credential> {
       accountId,
       principalArn,
       policies,
+      controlEndpoints: entry.controlEndpoints === true,
     });
   });
   return credentials;
