@@ -4,11 +4,12 @@
 //   iam   - sigv4, and each call must be allowed by the principal's identity policies.
 import type { Config } from "../config";
 import { accessDeniedMessage, evaluate, readsResourceTags } from "../domain/iam";
+import { parseArn } from "../domain/arn";
 import { authorizationTargets } from "../domain/resources";
 import type { Clock } from "../scheduler/clock";
 import type { ApiRequest, Authenticator, Authorizer } from "./dispatch";
 import { AccessDeniedException } from "./errors";
-import { type AccountResolver, identify } from "./identity";
+import { type AccountResolver, type CallerIdentity, identify } from "./identity";
 import { type Credential, isRootPrincipal, loadCredentials } from "./credentials";
 import { SigV4Verifier } from "./sigv4";
 
@@ -27,8 +28,13 @@ export class ControlAccessDeniedException extends AccessDeniedException {
   override readonly status = 403;
 }
 
-/** Tags of a resource by ARN, for aws:ResourceTag conditions (undefined when it does not exist). */
+/** Tags of a resource by ARN, for aws:ResourceTag conditions (undefined when it does not exist). Only asked about the caller's account and region. */
 export type ResourceTagLookup = (arn: string) => Promise<readonly { key?: string; value?: string }[] | undefined>;
+
+function inCallerScope(arn: string, caller: CallerIdentity): boolean {
+  const parsed = parseArn(arn);
+  return parsed !== undefined && parsed.account === caller.account && parsed.region === caller.region;
+}
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -71,7 +77,9 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
       context["aws:PrincipalArn"] = caller.principal;
       context["aws:PrincipalAccount"] = caller.account;
       context["aws:RequestedRegion"] = caller.region;
-      if (needsTags && !target.resource.endsWith("*")) {
+      // Tags are read only for the caller's own resources: another account's ARN must answer exactly
+      // as a resource that does not exist, or a tag condition would tell whether it exists and how it is tagged.
+      if (needsTags && !target.resource.endsWith("*") && inCallerScope(target.resource, caller)) {
         for (const tag of (await resourceTags(target.resource)) ?? []) {
           if (!tag.key) continue;
           context[`aws:ResourceTag/${tag.key}`] = tag.value ?? "";

@@ -1,6 +1,7 @@
 // Who is calling and where: the account from the access key, the region from the SigV4 credential
 // scope. Signature verification (when enabled) happens in sigv4.ts; this only reads the header.
-import { MissingAuthenticationTokenException } from "./errors";
+import { isKnownRegion } from "../domain/regions";
+import { InvalidSignatureException, MissingAuthenticationTokenException } from "./errors";
 
 export const DEFAULT_ACCOUNT = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
@@ -19,7 +20,7 @@ export interface CredentialScope {
   readonly service: string;
 }
 
-const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
+const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([a-z0-9-]+)\/aws4_request/;
 
 export function parseCredentialScope(authorization: string | undefined): CredentialScope | undefined {
   const m = authorization ? CREDENTIAL.exec(authorization) : undefined;
@@ -39,8 +40,15 @@ export function defaultAccountResolver(mapping: ReadonlyMap<string, string>, def
   };
 }
 
+/** AWS's answer to a credential scope naming a region that does not exist. */
+export function invalidRegion(region: string): InvalidSignatureException {
+  return new InvalidSignatureException(`Credential should be scoped to a valid region, not '${region.slice(0, 64)}'.`);
+}
+
 export function identify(authorization: string | undefined, resolveAccount: AccountResolver): CallerIdentity {
   const scope = parseCredentialScope(authorization);
+  // Resources are kept per region: a region that does not exist would hold rows no ARN can reach.
+  if (scope && !isKnownRegion(scope.region)) throw invalidRegion(scope.region);
   const resolved = resolveAccount(scope?.accessKeyId);
   if (!resolved) throw new MissingAuthenticationTokenException("Missing Authentication Token");
   const region = scope?.region ?? DEFAULT_REGION;

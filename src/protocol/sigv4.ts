@@ -13,6 +13,8 @@ import {
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
 } from "./errors";
+import { isKnownRegion } from "../domain/regions";
+import { invalidRegion } from "./identity";
 
 export const SIGNING_SERVICE = "ecs";
 export const ALGORITHM = "AWS4-HMAC-SHA256";
@@ -173,10 +175,15 @@ export class SigV4Verifier {
     const amzDate = header(request.headers, "x-amz-date");
     if (amzDate === undefined || !AMZ_DATE.test(amzDate)) throw new IncompleteSignatureException("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
     if (!auth.signedHeaders.includes("host")) throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+    // The target names the operation: unsigned, a captured request could be replayed as another one.
+    if (request.headers["x-amz-target"] !== undefined && !auth.signedHeaders.includes("x-amz-target")) {
+      throw new InvalidSignatureException("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+    }
     const credential = this.lookup(auth.accessKeyId);
     if (!credential) throw new UnrecognizedClientException(INVALID_TOKEN);
     if (credential.sessionToken !== header(request.headers, "x-amz-security-token")) throw new UnrecognizedClientException(INVALID_TOKEN);
     if (auth.service !== SIGNING_SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SIGNING_SERVICE}'.`);
+    if (!isKnownRegion(auth.region)) throw invalidRegion(auth.region);
     if (auth.date !== amzDate.slice(0, 8)) {
       throw new InvalidSignatureException(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
     }
