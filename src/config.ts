@@ -26,6 +26,8 @@ export interface Config {
   stoppedTaskRetentionMs: number;
   /** How often the scheduler polls the store when nothing woke it (ms). */
   schedulerIntervalMs: number;
+  /** The tasks-per-service quota: the largest desiredCount CreateService and UpdateService accept. */
+  maxTasksPerService: number;
   /** Start the scheduler with the server (false only for tests of the API alone). */
   scheduler: boolean;
   /** Check every response against the model's output shape; a violation answers ServerException (for test suites). */
@@ -81,6 +83,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: "--task-step-ms", env: "ECSLITE_TASK_STEP_MS", arg: "MS", help: "time each task lifecycle step takes (default 300: about a second from PROVISIONING to RUNNING); 0 is the zero-delay mode", apply: (c, v) => (c.stepMs = positiveInteger("--task-step-ms", v)) },
   { flag: "--stopped-task-retention", env: "ECSLITE_STOPPED_TASK_RETENTION_MS", arg: "MS", help: "how long STOPPED tasks stay describable (default 3600000, one hour)", apply: (c, v) => (c.stoppedTaskRetentionMs = positiveInteger("--stopped-task-retention", v)) },
   { flag: "--scheduler-interval-ms", env: "ECSLITE_SCHEDULER_INTERVAL_MS", arg: "MS", help: "how often the scheduler polls the store (default 100)", apply: (c, v) => (c.schedulerIntervalMs = positiveInteger("--scheduler-interval-ms", v, 1)) },
+  { flag: "--max-tasks-per-service", env: "ECSLITE_MAX_TASKS_PER_SERVICE", arg: "N", help: "largest desiredCount a service may have (default 5000, ECS's tasks-per-service quota)", apply: (c, v) => (c.maxTasksPerService = positiveInteger("--max-tasks-per-service", v, 1, 1_000_000)) },
   { flag: "--no-scheduler", env: "ECSLITE_NO_SCHEDULER", help: "serve the API without running the task scheduler", apply: (c, v) => (c.scheduler = v === "false" || v === "0") },
   { flag: "--check-responses", env: "ECSLITE_CHECK_RESPONSES", help: "check every response against the SDK model's output shape; a mismatch is logged and answered with ServerException (for test suites)", apply: (c, v) => (c.checkResponses = v !== "false" && v !== "0") },
 ];
@@ -99,6 +102,7 @@ export function defaultConfig(): Config {
     stepMs: 300,
     stoppedTaskRetentionMs: 3_600_000,
     schedulerIntervalMs: 100,
+    maxTasksPerService: 5000,
     scheduler: true,
     checkResponses: false,
   };

@@ -22,7 +22,7 @@ const ATTRIBUTE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_.@/]{0,127}$/;
 const ATTRIBUTE_VALUE = /^[a-zA-Z0-9\-_.@/:() ]{1,128}$/;
 
 function checkAttributes(attributes: readonly Wire<Attribute>[], needValues: boolean): void {
-  if (attributes.length === 0 || attributes.length > MAX_ATTRIBUTES_PER_CALL) throw new InvalidParameterException(`attributes must contain between 1 and ${MAX_ATTRIBUTES_PER_CALL} attributes.`);
+  if (attributes.length === 0) throw new InvalidParameterException(`attributes must contain between 1 and ${MAX_ATTRIBUTES_PER_CALL} attributes.`);
   for (const a of attributes) {
     if (!ATTRIBUTE_NAME.test(a.name ?? "")) throw new InvalidParameterException(`Attribute name '${(a.name ?? "").slice(0, 128)}' is invalid: up to 128 letters, numbers, hyphens, underscores, periods, at signs and forward slashes.`);
     if (a.value !== undefined && !ATTRIBUTE_VALUE.test(a.value)) throw new InvalidParameterException(`The value of attribute '${a.name}' is invalid.`);

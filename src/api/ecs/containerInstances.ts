@@ -125,7 +125,7 @@ const registerContainerInstance: Handler<RegisterContainerInstanceRequest, Regis
 
 const describeContainerInstances: Handler<DescribeContainerInstancesRequest, DescribeContainerInstancesResponse> = async (input, ctx) => {
   const requested = input.containerInstances ?? [];
-  if (requested.length === 0 || requested.length > 100) throw new InvalidParameterException("containerInstances must name between 1 and 100 container instances.");
+  if (requested.length === 0) throw new InvalidParameterException("containerInstances must name between 1 and 100 container instances.");
   return ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const found: ContainerInstanceRecord[] = [];

@@ -262,7 +262,6 @@ function codeDeployTaskSet(ctx: RequestContext, cluster: ClusterRecord, service:
 const describeServices: Handler<DescribeServicesRequest, DescribeServicesResponse> = async (input, ctx) => {
   const requested = input.services ?? [];
   if (requested.length === 0) throw new InvalidParameterException("Services cannot be empty.");
-  if (requested.length > 10) throw new InvalidParameterException("services can have at most 10 items.");
   return ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const services: Wire<Service>[] = [];

@@ -183,7 +183,7 @@ const deregisterTaskDefinition: Handler<DeregisterTaskDefinitionRequest, Deregis
 
 const deleteTaskDefinitions: Handler<DeleteTaskDefinitionsRequest, DeleteTaskDefinitionsResponse> = async (input, ctx) => {
   const requested = input.taskDefinitions ?? [];
-  if (requested.length === 0 || requested.length > 10) throw new InvalidParameterException("taskDefinitions must contain between 1 and 10 task definitions.");
+  if (requested.length === 0) throw new InvalidParameterException("taskDefinitions must contain between 1 and 10 task definitions.");
   return ctx.store.transaction(async (tx) => {
     const taskDefinitions: Wire<TaskDefinition>[] = [];
     const failures: Failure[] = [];

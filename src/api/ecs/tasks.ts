@@ -106,7 +106,7 @@ function withInput(record: TaskRecord, input: { overrides?: Wire<Task>["override
 
 const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ctx) => {
   const instances = input.containerInstances ?? [];
-  if (instances.length === 0 || instances.length > MAX_TASKS_PER_CALL) throw new InvalidParameterException(`containerInstances must name between 1 and ${MAX_TASKS_PER_CALL} container instances.`);
+  if (instances.length === 0) throw new InvalidParameterException(`containerInstances must name between 1 and ${MAX_TASKS_PER_CALL} container instances.`);
   checkTags(input.tags);
   const result = await ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
@@ -217,7 +217,6 @@ const listTasks: Handler<ListTasksRequest, ListTasksResponse> = async (input, ct
 const describeTasks: Handler<DescribeTasksRequest, DescribeTasksResponse> = async (input, ctx) => {
   const requested = input.tasks ?? [];
   if (requested.length === 0) throw new InvalidParameterException("Tasks cannot be empty.");
-  if (requested.length > 100) throw new InvalidParameterException("tasks can have at most 100 items.");
   return ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const includeTags = input.include?.includes("TAGS") ?? false;
@@ -261,7 +260,7 @@ async function protectionTargets(tx: Tx, ctx: RequestContext, cluster: ClusterRe
 
 const updateTaskProtection: Handler<UpdateTaskProtectionRequest, UpdateTaskProtectionResponse> = async (input, ctx) => {
   const tasks = input.tasks ?? [];
-  if (tasks.length === 0 || tasks.length > 10) throw new InvalidParameterException("tasks must contain between 1 and 10 tasks.");
+  if (tasks.length === 0) throw new InvalidParameterException("tasks must contain between 1 and 10 tasks.");
   const minutes = input.expiresInMinutes ?? DEFAULT_PROTECTION_MINUTES;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_PROTECTION_MINUTES) throw new InvalidParameterException(`expiresInMinutes must be an integer between 1 and ${MAX_PROTECTION_MINUTES}.`);
   return ctx.store.transaction(async (tx) => {
