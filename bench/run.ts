@@ -150,7 +150,7 @@ async function scaleCurve(): Promise<{ taskSets: number; describeP50Ms: number; 
         const serviceArn = `arn:aws:ecs:us-east-1:000000000000:service/bench/${serviceName}`;
         await tx.put("service", {
           service: { serviceArn, serviceName, clusterArn, status: "ACTIVE", desiredCount: 4, runningCount: 0, pendingCount: 0, deploymentController: { type: "EXTERNAL" }, createdAt: now, events: [], deployments: [] },
-          observedSteady: true,
+          eventPacing: { steady: { message: `(service ${serviceName}) has reached a steady state.`, writtenAt: now * 1000 } },
         });
         for (let i = 0; i < 5 && s * 5 + i < count; i++) {
           const id = `ecs-svc/${String(1_000_000_000_000_000_000n + BigInt(s * 5 + i))}`;

@@ -1,6 +1,7 @@
 // Container instance capacity: what is registered, what tasks use, where a new task fits.
 import type { ContainerInstance, Resource, Task } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
+import { isPending, isRunning } from "./observedState";
 
 export interface Capacity {
   cpu: number;
@@ -41,8 +42,8 @@ export function taskCountsOnInstance(instanceArn: string, tasks: readonly Wire<T
   let pending = 0;
   for (const task of tasks) {
     if (task.containerInstanceArn !== instanceArn) continue;
-    if (task.lastStatus === "RUNNING") running++;
-    else if (task.lastStatus === "PROVISIONING" || task.lastStatus === "PENDING" || task.lastStatus === "ACTIVATING") pending++;
+    if (isRunning(task)) running++;
+    else if (isPending(task)) pending++;
   }
   return { running, pending };
 }

@@ -2,6 +2,7 @@
 // few things ECS tracks but does not return.
 import type { CapacityProvider, Cluster, ContainerInstance, Service, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
+import type { EventPacing } from "./eventPacing";
 
 export interface ClusterRecord {
   cluster: Wire<Cluster>;
@@ -17,8 +18,8 @@ export interface ServiceRecord {
   clientToken?: string;
   /** Epoch ms at which the scheduler must reconcile this service, if it must. */
   reconcileAt?: number;
-  /** Whether the scheduler last saw the service steady (its steady-state event is written once per change). */
-  observedSteady?: boolean;
+  /** When each repeated service event (steady state, unable to place, ...) was last written: ECS's pacing. */
+  eventPacing?: EventPacing;
 }
 
 export interface TaskSetRecord {

@@ -1,7 +1,10 @@
-// Service events, worded as ECS writes them. Newest first, at most 100 kept.
+// Service events, worded and paced as ECS writes them (docs/compatibility.md cites each wording).
+// Newest first, at most 100 kept. Messages that name tasks or deployments are written as they
+// happen; messages a lasting condition keeps producing are paced (src/domain/eventPacing.ts).
 import type { Service, ServiceEvent } from "@aws-sdk/client-ecs";
 import type { IdSource } from "../api/context";
-import type { TaskRecord } from "../domain/records";
+import { paceRepeatedEvents, type RepeatedEvent } from "../domain/eventPacing";
+import type { ServiceRecord, TaskRecord } from "../domain/records";
 import { epochSeconds, type Wire } from "../protocol/wire";
 
 export const MAX_SERVICE_EVENTS = 100;
@@ -11,21 +14,71 @@ export function serviceLabel(serviceName: string, taskSetId?: string): string {
   return taskSetId ? `(service ${serviceName}, taskSet ${taskSetId})` : `(service ${serviceName})`;
 }
 
+function taskId(task: TaskRecord): string {
+  return (task.task.taskArn ?? "").split("/").pop() ?? "";
+}
+
 function taskList(tasks: readonly TaskRecord[]): string {
-  return tasks.map((t) => `(task ${(t.task.taskArn ?? "").split("/").pop()})`).join(" ");
+  return tasks.map((t) => `(task ${taskId(t)})`).join(" ");
 }
 
 export const eventMessages = {
-  started: (label: string, tasks: readonly TaskRecord[]) => `${label} has started ${tasks.length} tasks: ${taskList(tasks)}.`,
+  started: (label: string, tasks: readonly TaskRecord[], replacedUnhealthy = 0) =>
+    `${label} has started ${tasks.length} tasks: ${taskList(tasks)}.${replacedUnhealthy > 0 ? ` Amazon ECS replaced ${replacedUnhealthy} tasks due to an unhealthy status.` : ""}`,
   stopped: (label: string, tasks: readonly TaskRecord[]) => `${label} has stopped ${tasks.length} running tasks: ${taskList(tasks)}.`,
+  failedContainerHealthChecks: (label: string, task: TaskRecord) => `${label} (task ${taskId(task)}) failed container health checks.`,
   steady: (serviceName: string) => `(service ${serviceName}) has reached a steady state.`,
   deploymentCompleted: (serviceName: string, deploymentId: string) => `(service ${serviceName}) (deployment ${deploymentId}) deployment completed.`,
   unableToPlace: (label: string) =>
     `${label} was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
-  failedHealthChecks: (label: string, tasks: readonly TaskRecord[]) => `${label} has stopped ${tasks.length} running tasks: ${taskList(tasks)}. Reason: Task failed container health checks.`,
+  unableToStartConsistently: (label: string) => `${label} is unable to consistently start tasks successfully.`,
   circuitBreaker: (serviceName: string, deploymentId: string) => `(service ${serviceName}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
-  rolledBack: (serviceName: string, deploymentId: string, taskDefinition: string) => `(service ${serviceName}) rolling back to deployment ${deploymentId} with task definition ${taskDefinition}.`,
+  rolledBack: (serviceName: string, deploymentId: string) => `(service ${serviceName}) rolling back to deployment ${deploymentId}.`,
 };
+
+/** The events of one reconcile pass of an owner of tasks (a task set, a service's deployments). */
+export interface PassEvents {
+  /** Messages of things that happened (tasks started or stopped, a deployment completed), in order. */
+  happened: string[];
+  /** Conditions that hold now and keep producing the same message. */
+  repeated: RepeatedEvent[];
+  /** Which repeated-event causes this pass evaluated (a cause evaluated and absent is resolved). */
+  evaluated: (cause: string) => boolean;
+}
+
+export function noPassEvents(): PassEvents {
+  return { happened: [], repeated: [], evaluated: () => false };
+}
+
+/** The cause key of a condition of one owner, e.g. "unable-to-place arn:...:task-set/...". */
+export function causeOf(kind: string, owner: string): string {
+  return `${kind} ${owner}`;
+}
+
+export function causesOfOwner(owner: string): (cause: string) => boolean {
+  return (cause) => cause.endsWith(` ${owner}`);
+}
+
+const STEADY_CAUSE = "steady";
+
+/**
+ * Writes a pass's events on the service: what happened, then the paced repeated events, then the
+ * steady-state event when the service is steady (again every six hours while it stays so). A pass
+ * that started or stopped tasks means the service was not steady while it ran, so its steady state
+ * afterwards is news. Returns the record and when a repeated event is next due.
+ */
+export function recordServiceEvents(record: ServiceRecord, pass: PassEvents, steady: boolean, now: number, ids: IdSource): { record: ServiceRecord; nextRepeatAt: number | undefined } {
+  const serviceName = record.service.serviceName ?? "";
+  let pacing = record.eventPacing;
+  if (pass.happened.length > 0 && pacing?.[STEADY_CAUSE]) {
+    const { [STEADY_CAUSE]: _resolved, ...rest } = pacing;
+    pacing = rest;
+  }
+  const repeated = [...pass.repeated, ...(steady ? [{ cause: STEADY_CAUSE, message: eventMessages.steady(serviceName) }] : [])];
+  const paced = paceRepeatedEvents(pacing, repeated, (cause) => cause === STEADY_CAUSE || pass.evaluated(cause), now);
+  const messages = [...pass.happened, ...paced.messages];
+  return { record: { ...record, service: withEvents(record.service, messages, now, ids), eventPacing: paced.pacing }, nextRepeatAt: paced.nextRepeatAt };
+}
 
 export function withEvents(service: Wire<Service>, messages: readonly string[], now: number, ids: IdSource): Wire<Service> {
   if (!messages.length) return service;

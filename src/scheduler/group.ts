@@ -79,7 +79,8 @@ export function stopUnhealthy(book: TaskBook, env: ReconcileEnv, gracePeriodSeco
     if (record.task.lastStatus !== "RUNNING" || record.task.healthStatus !== "UNHEALTHY") continue;
     const startedAtMs = (record.task.startedAt ?? 0) * 1000;
     if (env.now < startedAtMs + gracePeriodSeconds * 1000) continue;
-    const next = requestStop(record, env.now, "TaskFailedToStart", HEALTH_CHECK_FAILURE_REASON, env.config.stepMs);
+    // It had started: ECS stops it as the service scheduler, not as a task that failed to start.
+    const next = requestStop(record, env.now, "ServiceSchedulerInitiated", HEALTH_CHECK_FAILURE_REASON, env.config.stepMs);
     book.replace(record, next);
     stopped.push(next);
   }
@@ -90,22 +91,29 @@ export function isFailedTask(record: TaskRecord): boolean {
   return FAILURE_STOP_CODES.has(record.task.stopCode ?? "") || record.task.stoppedReason === HEALTH_CHECK_FAILURE_REASON;
 }
 
+/** Tasks that never reached RUNNING: what ECS's throttle logic and its event are about. */
+export function failedToStart(record: TaskRecord): boolean {
+  return record.task.stopCode === "TaskFailedToStart";
+}
+
 /**
- * After failures, new tasks wait: 1 s after the first failure, doubling up to 60 s, so a task
- * definition that cannot start does not spin. Returns the epoch ms from which starting is allowed.
+ * After repeated failures, new tasks wait, so a task definition that cannot start (or that fails at
+ * once, as simulated tasks can) does not spin: a first failure in five minutes is replaced at once,
+ * as ECS replaces a task (with an unhealthy one, in the same second); then 1 s after the second,
+ * doubling up to 60 s. Returns the epoch ms from which starting is allowed.
  */
 export function restartAllowedAt(tasks: readonly TaskRecord[], now: number): number {
-  let failures = 0;
-  let lastFailure = 0;
+  // Tasks that failed together (at the same moment) are one failure.
+  const failedAt = new Set<number>();
   for (const t of tasks) {
     if (!isFailedTask(t)) continue;
-    const at = t.task.stoppedAt !== undefined ? t.task.stoppedAt * 1000 : (t.task.stoppingAt ?? 0) * 1000;
-    if (at < now - 300_000) continue;
-    failures++;
-    lastFailure = Math.max(lastFailure, at);
+    const at = (t.task.stoppingAt ?? t.task.stoppedAt ?? 0) * 1000;
+    if (at >= now - 300_000) failedAt.add(at);
   }
-  if (failures === 0) return 0;
-  return lastFailure + Math.min(1000 * 2 ** (Math.min(failures, 7) - 1), 60_000);
+  const failures = failedAt.size;
+  const lastFailure = Math.max(0, ...failedAt);
+  if (failures <= 1) return 0;
+  return lastFailure + Math.min(1000 * 2 ** (Math.min(failures, 8) - 2), 60_000);
 }
 
 /** The surplus to stop: tasks not yet running first, then the newest; never a scale-in protected task. */
@@ -234,10 +242,4 @@ export async function placeWaitingTasks(tx: Tx, book: TaskBook, template: GroupT
     }
     book.replace(record, { ...record, task: { ...record.task, containerInstanceArn: arn }, nextStepAt: env.now + env.config.stepMs });
   }
-}
-
-/** Instances of the cluster that are DRAINING. */
-export async function drainingInstances(tx: Tx, scope: string, clusterArn: string): Promise<Set<string>> {
-  const instances = await tx.list("containerInstance", { scope, parent: clusterArn });
-  return new Set(instances.filter((i) => i.containerInstance.status === "DRAINING").map((i) => i.containerInstance.containerInstanceArn ?? ""));
 }

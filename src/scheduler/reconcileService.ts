@@ -1,14 +1,18 @@
 // Reconciling a service. ECS controller: a rolling deployment that honours maximumPercent and
-// minimumHealthyPercent and the deployment circuit breaker. Task-set controllers: the service
-// follows its task sets.
+// minimumHealthyPercent and the deployment circuit breaker; each deployment is a group observed by
+// the one definition (src/domain/observedState.ts). Task-set controllers: the service follows its
+// task sets.
 import type { Deployment, Service, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
+import { scopeKey, scopeOfArn } from "../domain/arn";
+import type { RepeatedEvent } from "../domain/eventPacing";
+import { countTasks, isInService, isServiceSteady, isSteady, observeGroup, observeTask } from "../domain/observedState";
 import type { ServiceRecord, TaskRecord } from "../domain/records";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
-import { eventMessages, serviceLabel, withEvents } from "./events";
-import { advanceAll, drainingInstances, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
-import { scopeKey, scopeOfArn } from "../domain/arn";
-import { convergeTasks, earliest, observe, refreshServiceFromTaskSets } from "./reconcileTaskSet";
+import { causesOfOwner, eventMessages, noPassEvents, type PassEvents, recordServiceEvents, serviceLabel } from "./events";
+import { advanceAll, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
+import { observeTasks, surroundingsOf } from "./observe";
+import { convergeTasks, earliest, refreshServiceFromTaskSets } from "./reconcileTaskSet";
 
 /**
  * Tags of a service's new tasks: ECS-managed tags when enabled, then the service's or the task
@@ -33,7 +37,7 @@ export async function reconcileService(tx: Tx, arn: string, env: ReconcileEnv): 
   const record = await tx.get("service", arn);
   if (!record) return;
   if ((record.service.deploymentController?.type ?? "ECS") !== "ECS") {
-    await refreshServiceFromTaskSets(tx, record, env, []);
+    await refreshServiceFromTaskSets(tx, record, env, noPassEvents());
     return;
   }
   await reconcileRollingService(tx, record, env);
@@ -60,7 +64,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     defTags.set(def.taskDefinition.taskDefinitionArn ?? "", def.tags);
   }
   advanceAll(book, env, defs);
-  const draining = await drainingInstances(tx, scopeId, clusterArn);
+  const around = await surroundingsOf(tx, scopeId, clusterArn);
   const serviceName = service.serviceName ?? "";
   const label = serviceLabel(serviceName);
   const desired = service.status === "ACTIVE" ? service.desiredCount ?? 0 : 0;
@@ -68,7 +72,8 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const maxTotal = Math.max(desired, Math.floor((desired * (config.maximumPercent ?? 200)) / 100));
   const minHealthy = Math.ceil((desired * (config.minimumHealthyPercent ?? 100)) / 100);
   const breaker = config.deploymentCircuitBreaker;
-  const events: string[] = [];
+  const happened: string[] = [];
+  const repeated: RepeatedEvent[] = [];
   let recheckAt: number | undefined;
   let deployments = [...(service.deployments ?? [])];
   let primary = deployments.find((d) => d.status === "PRIMARY");
@@ -76,15 +81,16 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const nowSeconds = epochSeconds(env.now);
 
   // The circuit breaker: too many failed tasks in the primary deployment fail it (and may roll back).
+  // ECS words it "tasks failed to start" whether they failed to start or failed their health checks.
   if (primary && breaker?.enable && primary.rolloutState === "IN_PROGRESS") {
     const failed = book.tasks.filter((t) => ofDeployment(primary as Wire<Deployment>)(t) && isFailedTask(t)).length;
     if (failed >= circuitBreakerThreshold(desired)) {
-      events.push(eventMessages.circuitBreaker(serviceName, primary.id ?? ""));
+      happened.push(eventMessages.circuitBreaker(serviceName, primary.id ?? ""));
       const failedDeployment: Wire<Deployment> = { ...primary, rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", updatedAt: nowSeconds };
       deployments = deployments.map((d) => (d.id === failedDeployment.id ? failedDeployment : d));
       const previous = deployments.find((d) => d.status === "ACTIVE" && d.rolloutState === "COMPLETED");
       if (breaker.rollback && previous) {
-        events.push(eventMessages.rolledBack(serviceName, previous.id ?? "", previous.taskDefinition ?? ""));
+        happened.push(eventMessages.rolledBack(serviceName, previous.id ?? ""));
         deployments = [
           { ...previous, status: "PRIMARY", desiredCount: desired, rolloutState: "IN_PROGRESS", rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`, updatedAt: nowSeconds },
           ...deployments.filter((d) => d.id !== previous.id).map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE" } : d)),
@@ -107,42 +113,46 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     placementStrategy: service.placementStrategy?.[0]?.type,
   });
 
-  const updatedDeployments: Wire<Deployment>[] = [];
   // Each deployment's tasks are converged on their own; the books are written back together.
   const books = new Map(deployments.map((d) => [d.id ?? "", new TaskBook(book.tasks.filter(ofDeployment(d)))] as const));
-  const healthyRunning = (t: TaskRecord) => t.task.desiredStatus === "RUNNING" && t.task.lastStatus === "RUNNING" && t.task.healthStatus !== "UNHEALTHY" && !draining.has(t.task.containerInstanceArn ?? "");
+  const inService = (t: TaskRecord) => isInService(observeTask(t.task, around));
+  const passes: PassEvents[] = [];
   if (primary && defs.has(primary.taskDefinition ?? "")) {
+    // maximumPercent bounds the service's tasks in the RUNNING or PENDING state (as counted by the definition).
+    const counts = countTasks(observeTasks(book.tasks, around));
     const result = await convergeTasks(tx, env, books.get(primary.id ?? "") as TaskBook, {
       desired,
       label,
+      owner: arn,
       startedBy: primary.id ?? "",
       gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
-      draining,
+      around,
       template: templateFor(primary),
-      maxStart: Math.max(0, maxTotal - book.live().length),
+      maxStart: Math.max(0, maxTotal - counts.running - counts.pending),
       holdStarts: primary.rolloutState === "FAILED",
     });
-    events.push(...result.events);
+    passes.push(result.events);
     recheckAt = earliest(recheckAt, result.recheckAt);
   }
-  // Older deployments drain, keeping enough healthy tasks running to honour minimumHealthyPercent.
-  const primaryHealthy = primary ? (books.get(primary.id ?? "")?.tasks ?? []).filter(healthyRunning).length : 0;
-  let stillNeeded = Math.max(0, minHealthy - primaryHealthy);
+  // Older deployments drain, keeping enough tasks in service to honour minimumHealthyPercent.
+  const primaryInService = primary ? (books.get(primary.id ?? "")?.tasks ?? []).filter(inService).length : 0;
+  let stillNeeded = Math.max(0, minHealthy - primaryInService);
   for (const d of deployments) {
     if (d === primary) continue;
     const own = books.get(d.id ?? "") as TaskBook;
-    const keep = Math.min(own.tasks.filter(healthyRunning).length, stillNeeded);
+    const keep = Math.min(own.tasks.filter(inService).length, stillNeeded);
     stillNeeded -= keep;
     const result = await convergeTasks(tx, env, own, {
       desired: keep,
       label,
+      owner: arn,
       startedBy: d.id ?? "",
       gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
-      draining,
+      around,
       template: templateFor(d),
       holdStarts: true,
     });
-    events.push(...result.events);
+    passes.push(result.events);
     recheckAt = earliest(recheckAt, result.recheckAt);
   }
   for (const own of books.values()) {
@@ -154,41 +164,43 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   }
   await book.save(tx, env);
 
+  // Observed state: each deployment is a group (the primary wants `desired`, older ones retire).
+  const updatedDeployments: Wire<Deployment>[] = [];
+  const groupsSteady: boolean[] = [];
   for (const d of deployments) {
     const mine = book.tasks.filter(ofDeployment(d));
-    const observed = observe(mine, draining);
-    const failedTasks = mine.filter(isFailedTask).length;
-    const live = mine.filter((t) => t.task.lastStatus !== "STOPPED").length;
-    if (d !== primary && live === 0) continue; // a drained deployment is gone
+    if (d !== primary && mine.every((t) => t.task.lastStatus === "STOPPED")) continue; // a drained deployment is gone
+    const group = observeGroup(observeTasks(mine, around), { desiredCount: d === primary ? desired : 0, retiring: d !== primary });
+    groupsSteady.push(isSteady(group));
     const next: Wire<Deployment> = {
       ...d,
       desiredCount: d === primary ? desired : 0,
-      runningCount: observed.runningCount,
-      pendingCount: observed.pendingCount,
-      failedTasks,
+      runningCount: group.runningCount,
+      pendingCount: group.pendingCount,
+      failedTasks: mine.filter(isFailedTask).length,
     };
     if (next.runningCount !== d.runningCount || next.pendingCount !== d.pendingCount || next.failedTasks !== d.failedTasks) next.updatedAt = nowSeconds;
     updatedDeployments.push(next);
   }
+  const steady = isServiceSteady(service, groupsSteady);
   let primaryNow = updatedDeployments.find((d) => d.status === "PRIMARY");
-  const onlyPrimary = updatedDeployments.length === 1 && primaryNow !== undefined;
-  const observedAll = observe(book.tasks, draining);
-  if (primaryNow && primaryNow.rolloutState === "IN_PROGRESS" && onlyPrimary && observedAll.runningCount === desired && observedAll.pendingCount === 0 && observedAll.unhealthyCount === 0 && observedAll.onDrainingInstanceCount === 0) {
+  if (primaryNow && primaryNow.rolloutState === "IN_PROGRESS" && steady) {
     primaryNow = { ...primaryNow, rolloutState: "COMPLETED", rolloutStateReason: `ECS deployment ${primaryNow.id} completed.`, updatedAt: nowSeconds };
-    updatedDeployments[0] = primaryNow;
-    events.push(eventMessages.deploymentCompleted(serviceName, primaryNow.id ?? ""));
+    updatedDeployments[updatedDeployments.findIndex((d) => d.status === "PRIMARY")] = primaryNow;
+    happened.push(eventMessages.deploymentCompleted(serviceName, primaryNow.id ?? ""));
   }
-  const steady = service.status === "ACTIVE" && onlyPrimary && primaryNow?.rolloutState === "COMPLETED" && observedAll.runningCount === desired && observedAll.pendingCount === 0;
-  // Tasks started or stopped in this pass mean the service was not steady before it.
-  const wasSteady = record.observedSteady === true && events.length === 0;
-  if (steady && !wasSteady) events.push(eventMessages.steady(serviceName));
+  const counts = countTasks(observeTasks(book.tasks, around));
   let status = service.status;
   if (status === "DRAINING" && book.tasks.every((t) => t.task.lastStatus === "STOPPED")) status = "INACTIVE";
-  const next: Wire<Service> = withEvents(
-    { ...service, status, runningCount: observedAll.runningCount, pendingCount: observedAll.pendingCount, deployments: updatedDeployments.sort((a, b) => (a.status === "PRIMARY" ? -1 : b.status === "PRIMARY" ? 1 : 0)) },
-    events,
-    env.now,
-    env.ids,
-  );
-  await tx.put("service", { ...record, service: next, observedSteady: steady, reconcileAt: status === "INACTIVE" ? undefined : recheckAt });
+  const pass: PassEvents = {
+    happened: [...passes.flatMap((p) => p.happened), ...happened],
+    repeated: [...repeated, ...passes.flatMap((p) => p.repeated)],
+    evaluated: causesOfOwner(arn),
+  };
+  const counted: ServiceRecord = {
+    ...record,
+    service: { ...service, status, runningCount: counts.running, pendingCount: counts.pending, deployments: updatedDeployments.sort((a, b) => (a.status === "PRIMARY" ? -1 : b.status === "PRIMARY" ? 1 : 0)) },
+  };
+  const { record: next, nextRepeatAt } = recordServiceEvents(counted, pass, steady, env.now, env.ids);
+  await tx.put("service", { ...next, reconcileAt: status === "INACTIVE" ? undefined : earliest(recheckAt, nextRepeatAt) });
 }

@@ -1,17 +1,16 @@
 // Reconciling one task set: its tasks converge on computedDesiredCount (0 while DRAINING); its
-// counts and stability are computed from the tasks that exist; the service follows.
-import type { Service, TaskSet } from "@aws-sdk/client-ecs";
+// counts and stability are observed from the tasks that exist (src/scheduler/observe.ts); the
+// service follows.
 import { scopeKey, scopeOfArn } from "../domain/arn";
-import { countTasks } from "../domain/counts";
-import type { ServiceRecord, TaskRecord } from "../domain/records";
-import { nextStability, stabilityOf } from "../domain/stability";
-import { epochSeconds, type Wire } from "../protocol/wire";
+import type { RepeatedEvent } from "../domain/eventPacing";
+import { isServiceSteady, type TaskSurroundings } from "../domain/observedState";
+import type { ServiceRecord, TaskRecord, TaskSetRecord } from "../domain/records";
 import type { Tx } from "../store/store";
-import { eventMessages, serviceLabel, withEvents } from "./events";
+import { causeOf, causesOfOwner, eventMessages, type PassEvents, recordServiceEvents, serviceLabel } from "./events";
 import {
   advanceAll,
   chooseSurplus,
-  drainingInstances,
+  failedToStart,
   placeWaitingTasks,
   type ReconcileEnv,
   restartAllowedAt,
@@ -21,6 +20,7 @@ import {
   tasksOfOwner,
 } from "./group";
 import { requestStop } from "./lifecycle";
+import { observeTaskSetGroup, surroundingsOf, withObservation } from "./observe";
 
 /** How soon to retry placing tasks that found no room. */
 export const PLACEMENT_RETRY_MS = 1000;
@@ -32,28 +32,17 @@ export function earliest(...times: (number | undefined)[]): number | undefined {
   return best;
 }
 
-export interface Observed {
-  runningCount: number;
-  pendingCount: number;
-  unhealthyCount: number;
-  onDrainingInstanceCount: number;
-}
-
-export function observe(tasks: readonly TaskRecord[], draining: ReadonlySet<string>): Observed {
-  const live = tasks.filter((t) => t.task.lastStatus !== "STOPPED");
-  const counts = countTasks(live.map((t) => t.task));
-  return {
-    runningCount: counts.running,
-    pendingCount: counts.pending,
-    unhealthyCount: live.filter((t) => t.task.desiredStatus === "RUNNING" && t.task.healthStatus === "UNHEALTHY").length,
-    onDrainingInstanceCount: live.filter((t) => draining.has(t.task.containerInstanceArn ?? "")).length,
-  };
+export interface ConvergeResult {
+  events: PassEvents;
+  /** When the owner must be looked at again. */
+  recheckAt: number | undefined;
+  started: TaskRecord[];
 }
 
 /**
  * One step of an owner's tasks toward `desired`: replace the unhealthy, start the missing (after any
  * failure backoff), move tasks off DRAINING instances once replacements run, stop the surplus.
- * Returns the event messages and when the owner must be looked at again.
+ * Returns the events of the step and when the owner must be looked at again.
  */
 export async function convergeTasks(
   tx: Tx,
@@ -62,21 +51,23 @@ export async function convergeTasks(
   options: {
     desired: number;
     label: string;
+    /** The task set or service the tasks count towards (the key of its repeated events). */
+    owner: string;
     startedBy: string;
     gracePeriodSeconds: number;
-    draining: ReadonlySet<string>;
+    around: TaskSurroundings;
     template: Parameters<typeof startTasks>[2];
     /** At most this many new tasks (maximumPercent); Infinity when unbounded. */
     maxStart?: number;
     /** Never start tasks (a failed deployment). */
     holdStarts?: boolean;
   },
-): Promise<{ events: string[]; recheckAt: number | undefined; started: TaskRecord[] }> {
-  const { desired, label, draining } = options;
-  const events: string[] = [];
+): Promise<ConvergeResult> {
+  const { desired, label, owner } = options;
+  const draining = options.around.drainingInstances;
+  const repeated: RepeatedEvent[] = [];
   let recheckAt: number | undefined;
   const unhealthy = stopUnhealthy(book, env, options.gracePeriodSeconds);
-  if (unhealthy.length) events.push(eventMessages.failedHealthChecks(label, unhealthy));
   for (const t of book.live()) {
     if (t.task.lastStatus === "RUNNING" && t.task.healthStatus === "UNHEALTHY") recheckAt = earliest(recheckAt, (t.task.startedAt ?? 0) * 1000 + options.gracePeriodSeconds * 1000);
   }
@@ -90,12 +81,13 @@ export async function convergeTasks(
     if (allowedAt > env.now) {
       recheckAt = earliest(recheckAt, allowedAt);
       toStart = 0;
+      // ECS's throttle logic and its event concern tasks that never reached RUNNING.
+      if (book.tasks.some(failedToStart)) repeated.push({ cause: causeOf("throttled", owner), message: eventMessages.unableToStartConsistently(label) });
     }
   }
   const { started, unplaced } = await startTasks(tx, book, options.template, toStart, env);
-  if (started.length) events.push(eventMessages.started(label, started));
   if (unplaced) {
-    events.push(eventMessages.unableToPlace(label));
+    repeated.push({ cause: causeOf("unable-to-place", owner), message: eventMessages.unableToPlace(label) });
     recheckAt = earliest(recheckAt, env.now + PLACEMENT_RETRY_MS);
   }
   if (book.live().some((t) => t.task.lastStatus === "PROVISIONING" && t.nextStepAt === undefined)) recheckAt = earliest(recheckAt, env.now + PLACEMENT_RETRY_MS);
@@ -109,14 +101,18 @@ export async function convergeTasks(
   const runningReplacements = healthy.filter((t) => t.task.lastStatus === "RUNNING").length;
   const movable = desired === 0 ? onDraining.length : Math.min(onDraining.length, Math.max(0, runningReplacements + onDraining.length - desired));
   const stopping = [...surplus, ...onDraining.slice(0, movable)];
-  const stoppedRunning: TaskRecord[] = [];
+  const stoppedRunning: TaskRecord[] = unhealthy.filter((t) => t.task.lastStatus === "RUNNING");
   for (const record of stopping) {
     const reason = notDraining(record) ? `Scaling activity initiated by (deployment ${options.startedBy})` : "Container instance is being drained";
     const next = requestStop(record, env.now, "ServiceSchedulerInitiated", reason, env.config.stepMs);
     if (record.task.lastStatus === "RUNNING") stoppedRunning.push(next);
     book.replace(record, next);
   }
-  if (stoppedRunning.length) events.push(eventMessages.stopped(label, stoppedRunning));
+  // As ECS words it: the replacements, each task that failed its health checks, then the stops.
+  const happened: string[] = [];
+  if (started.length) happened.push(eventMessages.started(label, started, Math.min(unhealthy.length, started.length)));
+  for (const t of unhealthy) happened.push(eventMessages.failedContainerHealthChecks(label, t));
+  if (stoppedRunning.length) happened.push(eventMessages.stopped(label, stoppedRunning));
   // In zero-delay mode the new and stopping tasks finish their steps in this same pass.
   advanceAll(book, env, new Map([[options.template.taskDefinition.taskDefinitionArn ?? "", options.template.taskDefinition]]));
   // Still short of desired (tasks failed, or maximumPercent held starts back): look again at once if
@@ -125,7 +121,7 @@ export async function convergeTasks(
     const progressed = started.length > 0 || stopping.length > 0;
     recheckAt = earliest(recheckAt, progressed ? env.now : Math.max(restartAllowedAt(book.tasks, env.now), env.now + PLACEMENT_RETRY_MS));
   }
-  return { events, recheckAt: earliest(recheckAt, book.nextStepAt()), started };
+  return { events: { happened, repeated, evaluated: causesOfOwner(owner) }, recheckAt: earliest(recheckAt, book.nextStepAt()), started };
 }
 
 export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): Promise<void> {
@@ -145,15 +141,16 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
   const book = new TaskBook(await tasksOfOwner(tx, scopeId, clusterArn, arn));
   const defs = new Map([[def.taskDefinition.taskDefinitionArn ?? "", def.taskDefinition]]);
   advanceAll(book, env, defs);
-  const draining = await drainingInstances(tx, scopeId, clusterArn);
+  const around = await surroundingsOf(tx, scopeId, clusterArn);
   const desired = taskSet.status === "DRAINING" ? 0 : taskSet.computedDesiredCount ?? 0;
   const serviceName = service.service.serviceName ?? "";
   const { events, recheckAt } = await convergeTasks(tx, env, book, {
     desired,
     label: serviceLabel(serviceName, taskSet.id),
+    owner: arn,
     startedBy: taskSet.id ?? "",
     gracePeriodSeconds: service.service.healthCheckGracePeriodSeconds ?? 0,
-    draining,
+    around,
     template: {
       scope,
       cluster,
@@ -168,44 +165,43 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
   });
   await book.save(tx, env);
 
-  const observed = observe(book.tasks, draining);
-  const nowSeconds = epochSeconds(env.now);
-  const stability = stabilityOf({ computedDesiredCount: desired, ...observed });
-  const next: Wire<TaskSet> = {
-    ...taskSet,
-    runningCount: observed.runningCount,
-    pendingCount: observed.pendingCount,
-    ...nextStability(taskSet, stability, nowSeconds),
-  };
-  if (next.runningCount !== taskSet.runningCount || next.pendingCount !== taskSet.pendingCount) next.updatedAt = nowSeconds;
+  const observed: TaskSetRecord = { ...record, taskSet: withObservation(taskSet, observeTaskSetGroup(taskSet, book.tasks, around), env.now), reconcileAt: recheckAt };
   const gone = taskSet.status === "DRAINING" && book.tasks.every((t) => t.task.lastStatus === "STOPPED");
   if (gone) await tx.remove("taskSet", arn);
-  else await tx.put("taskSet", { ...record, taskSet: next, reconcileAt: recheckAt });
-  await refreshServiceFromTaskSets(tx, service, env, events);
+  else await tx.put("taskSet", observed);
+  await refreshServiceFromTaskSets(tx, service, env, events, gone ? undefined : observed);
 }
 
 /**
- * A task-set service's own state follows its task sets: counts are their sums, the steady-state
- * event is written when all are steady, and a deleted service becomes INACTIVE once none remain.
+ * A task-set service's own state follows its task sets: counts are their sums; it is steady when
+ * every set is STEADY_STATE and none is DRAINING, judged only on sets observed as of now (a set
+ * whose reconcile is due may hold news); a deleted service becomes INACTIVE once none remain.
+ * `justObserved` is the set whose reconcile called this, already written.
  */
-export async function refreshServiceFromTaskSets(tx: Tx, record: ServiceRecord, env: ReconcileEnv, events: string[]): Promise<void> {
+export async function refreshServiceFromTaskSets(tx: Tx, record: ServiceRecord, env: ReconcileEnv, pass: PassEvents, justObserved?: TaskSetRecord): Promise<void> {
   const service = record.service;
   const serviceArn = service.serviceArn ?? "";
-  const sets = (await tx.list("taskSet", { scope: scopeKey(scopeOfArn(serviceArn)), parent: serviceArn })).map((r) => r.taskSet);
+  const stored = await tx.list("taskSet", { scope: scopeKey(scopeOfArn(serviceArn)), parent: serviceArn });
+  const sets: TaskSetRecord[] = stored.map((r) => (justObserved && r.taskSet.taskSetArn === justObserved.taskSet.taskSetArn ? { ...justObserved, reconcileAt: undefined } : r));
   let runningCount = 0;
   let pendingCount = 0;
-  for (const s of sets) {
-    runningCount += s.runningCount ?? 0;
-    pendingCount += s.pendingCount ?? 0;
+  for (const { taskSet } of sets) {
+    runningCount += taskSet.runningCount ?? 0;
+    pendingCount += taskSet.pendingCount ?? 0;
   }
-  const steady = service.status === "ACTIVE" && sets.every((s) => s.stabilityStatus === "STEADY_STATE" && s.status !== "DRAINING");
-  const messages = [...events];
-  // Tasks started or stopped in this pass mean the service was not steady before it.
-  const wasSteady = record.observedSteady === true && events.length === 0;
-  if (steady && !wasSteady) messages.push(eventMessages.steady(service.serviceName ?? ""));
+  const observedNow = (r: TaskSetRecord) => r.reconcileAt === undefined || r.reconcileAt > env.now;
+  const steady = isServiceSteady(service, sets.map((r) => observedNow(r) && r.taskSet.stabilityStatus === "STEADY_STATE" && r.taskSet.status !== "DRAINING"));
   let status = service.status;
   if (status === "DRAINING" && sets.length === 0) status = "INACTIVE";
-  const updated: Wire<Service> = withEvents({ ...service, runningCount, pendingCount, status }, messages, env.now, env.ids);
-  const changed = messages.length > 0 || runningCount !== service.runningCount || pendingCount !== service.pendingCount || status !== service.status || steady !== record.observedSteady || record.reconcileAt !== undefined;
-  if (changed) await tx.put("service", { ...record, service: updated, observedSteady: steady, reconcileAt: undefined });
+  const counted: ServiceRecord = { ...record, service: { ...service, runningCount, pendingCount, status } };
+  const { record: next, nextRepeatAt } = recordServiceEvents(counted, pass, steady, env.now, env.ids);
+  const reconcileAt = status === "INACTIVE" ? undefined : nextRepeatAt;
+  const changed =
+    next.service.events !== service.events ||
+    runningCount !== service.runningCount ||
+    pendingCount !== service.pendingCount ||
+    status !== service.status ||
+    JSON.stringify(next.eventPacing ?? {}) !== JSON.stringify(record.eventPacing ?? {}) ||
+    reconcileAt !== record.reconcileAt;
+  if (changed) await tx.put("service", { ...next, reconcileAt });
 }

@@ -22,7 +22,7 @@ import type {
   UpdateClusterSettingsResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn, nameOf } from "../../domain/arn";
-import { clusterTaskCounts, isPending, isRunning } from "../../domain/counts";
+import { clusterTaskCounts, isPending, isRunning } from "../../domain/observedState";
 import type { ClusterRecord } from "../../domain/records";
 import { tagProblem } from "../../domain/tags";
 import {

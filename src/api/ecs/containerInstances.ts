@@ -22,6 +22,7 @@ import { tagProblem } from "../../domain/tags";
 import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
 import { requestStop } from "../../scheduler/lifecycle";
+import { reobserveTaskSet } from "../../scheduler/observe";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
 import { listPage } from "./paging";
@@ -159,14 +160,17 @@ const listContainerInstances: Handler<ListContainerInstancesRequest, ListContain
   });
 };
 
-/** Every task set and service of the cluster is reconciled again (instance capacity changed). */
+/**
+ * Every task set and service of the cluster is reconciled again (instance capacity changed). Task
+ * sets are observed again at once: tasks on a DRAINING instance take a STEADY_STATE away.
+ */
 async function wakeCluster(tx: Tx, ctx: RequestContext, clusterArn: string): Promise<void> {
   const now = ctx.clock.now();
   for (const service of await tx.list("service", { scope: ctx.scope, parent: clusterArn })) {
     if (service.service.status === "INACTIVE") continue;
     await tx.put("service", { ...service, reconcileAt: now });
     for (const taskSet of await tx.list("taskSet", { scope: ctx.scope, parent: service.service.serviceArn ?? "" })) {
-      await tx.put("taskSet", { ...taskSet, reconcileAt: now });
+      await reobserveTaskSet(tx, { ...taskSet, reconcileAt: now }, now);
     }
   }
 }

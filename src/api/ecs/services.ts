@@ -22,7 +22,7 @@ import { arns, scopeKey, scopeOfArn } from "../../domain/arn";
 import type { LaunchSettings } from "../../domain/launch";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
 import { computeDesiredCount } from "../../domain/scale";
-import { nextStability } from "../../domain/stability";
+import { nextStability, stabilityForDesiredCount } from "../../domain/observedState";
 import { tagProblem } from "../../domain/tags";
 import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
@@ -321,7 +321,7 @@ async function rippleDesiredCount(tx: Tx, ctx: RequestContext, service: Wire<Ser
     const computedDesiredCount = computeDesiredCount(service.desiredCount ?? 0, record.taskSet.scale?.value ?? 0);
     if (computedDesiredCount === record.taskSet.computedDesiredCount) continue;
     const taskSet = { ...record.taskSet, computedDesiredCount, updatedAt: epochSeconds(ctx.clock.now()) };
-    if (computedDesiredCount !== taskSet.runningCount) Object.assign(taskSet, nextStability(taskSet, "STABILIZING", epochSeconds(ctx.clock.now())));
+    Object.assign(taskSet, nextStability(taskSet, stabilityForDesiredCount(taskSet, computedDesiredCount), epochSeconds(ctx.clock.now())));
     await tx.put("taskSet", { ...record, taskSet, reconcileAt: ctx.clock.now() });
   }
 }

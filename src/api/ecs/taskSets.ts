@@ -17,7 +17,7 @@ import type {
 import { arns } from "../../domain/arn";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
 import { computeDesiredCount, scaleProblem } from "../../domain/scale";
-import { nextStability } from "../../domain/stability";
+import { nextStability, stabilityForDesiredCount } from "../../domain/observedState";
 import { tagProblem } from "../../domain/tags";
 import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
@@ -108,7 +108,7 @@ const updateTaskSet: Handler<UpdateTaskSetRequest, UpdateTaskSetResponse> = asyn
     const computedDesiredCount = computeDesiredCount(service.service.desiredCount ?? 0, scale.value ?? 0);
     const taskSet: Wire<TaskSet> = { ...record.taskSet, scale: { value: scale.value, unit: scale.unit }, computedDesiredCount, updatedAt: now };
     // Known at once: a set whose running count no longer matches is not steady. The scheduler decides the rest.
-    if (computedDesiredCount !== taskSet.runningCount) Object.assign(taskSet, nextStability(taskSet, "STABILIZING", now));
+    Object.assign(taskSet, nextStability(taskSet, stabilityForDesiredCount(taskSet, computedDesiredCount), now));
     await tx.put("taskSet", { ...record, taskSet, reconcileAt: ctx.clock.now() });
     return { taskSet: withoutTags(taskSet) };
   });

@@ -27,6 +27,7 @@ import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
 import { type GroupTemplate, type ReconcileEnv, startTasks, TaskBook } from "../../scheduler/group";
 import { newTask, requestStop } from "../../scheduler/lifecycle";
+import { reobserveTaskSet } from "../../scheduler/observe";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
 import { launchSettings } from "./launch";
@@ -150,12 +151,15 @@ const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ct
   return result;
 };
 
-/** Marks the task set or service that owns a task for a reconcile now. */
+/**
+ * Marks the task set or service that owns a task for a reconcile now. A task set is observed again at
+ * once: a task asked to stop takes its STEADY_STATE away before the scheduler gets to it.
+ */
 async function wakeOwner(tx: Tx, owner: string, now: number): Promise<void> {
   const type = parseArn(owner)?.resourceType;
   if (type === "task-set") {
     const record = await tx.get("taskSet", owner);
-    if (record) await tx.put("taskSet", { ...record, reconcileAt: now });
+    if (record) await reobserveTaskSet(tx, { ...record, reconcileAt: now }, now);
   } else if (type === "service") {
     const record = await tx.get("service", owner);
     if (record) await tx.put("service", { ...record, reconcileAt: now });

@@ -1,0 +1,155 @@
+// Stability a deploy controller can trust: a task set or service is STEADY_STATE only when its tasks
+// say so, whatever moment a client happens to look. Each test here is a bug that was found and fixed.
+import * as assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  CreateTaskSetCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  DescribeTaskSetsCommand,
+  type ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type Task,
+  type TaskSet,
+} from "@aws-sdk/client-ecs";
+import { startTestServer, type TestServer } from "./harness";
+
+const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } };
+
+async function unhealthyTaskDefinition(client: ECSClient, family: string): Promise<string> {
+  const out = await client.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: "256",
+      memory: "512",
+      containerDefinitions: [
+        {
+          name: "app",
+          image: "nginx",
+          environment: [{ name: "ECSLITE_FAULT_UNHEALTHY", value: "true" }],
+          healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] },
+        },
+      ],
+    }),
+  );
+  return out.taskDefinition?.taskDefinitionArn ?? "";
+}
+
+/** Every task of a set, whatever its desired status, as DescribeTasks shows it. */
+async function tasksOfSet(client: ECSClient, cluster: string, taskSetId: string): Promise<Task[]> {
+  const arns: string[] = [];
+  for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+    arns.push(...((await client.send(new ListTasksCommand({ cluster, startedBy: taskSetId, desiredStatus }))).taskArns ?? []));
+  }
+  if (!arns.length) return [];
+  return (await client.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
+}
+
+async function taskSetOf(client: ECSClient, cluster: string, service: string, id: string): Promise<TaskSet> {
+  const set = (await client.send(new DescribeTaskSetsCommand({ cluster, service, taskSets: [id] }))).taskSets?.[0];
+  assert.ok(set, `task set ${id} is described`);
+  return set;
+}
+
+describe("a task set whose tasks fail their container health checks (issue 9's scenario, virtual clock)", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    // The CLI's defaults: lifecycle steps of 300 ms, so a task asked to stop is still RUNNING for a moment.
+    server = await startTestServer({ stepMs: 300 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    await unhealthyTaskDefinition(client, "sick");
+  });
+  after(() => server.close());
+
+  it("tasks being stopped for failed health checks never make the set STEADY_STATE, and runningCount matches its tasks", async () => {
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "s", desiredCount: 2, healthCheckGracePeriodSeconds: 0, deploymentController: { type: "EXTERNAL" } }));
+    await server.settle();
+    const before = new Set(((await client.send(new DescribeServicesCommand({ cluster: "c", services: ["s"] }))).services?.[0]?.events ?? []).map((e) => e.id));
+    const id =
+      (await client.send(new CreateTaskSetCommand({ cluster: "c", service: "s", taskDefinition: "sick", launchType: "FARGATE", networkConfiguration: NETWORK, scale: { value: 100, unit: "PERCENT" } })))
+        .taskSet?.id ?? "";
+    await server.settle();
+    const seen: string[] = [];
+    for (let step = 0; step <= 30; step++) {
+      const set = await taskSetOf(client, "c", "s", id);
+      const tasks = await tasksOfSet(client, "c", id);
+      const running = tasks.filter((t) => t.lastStatus === "RUNNING").length;
+      const line = `step ${step}: runningCount ${set.runningCount}, pendingCount ${set.pendingCount}, ${set.stabilityStatus}; tasks RUNNING ${running}`;
+      seen.push(line);
+      assert.equal(set.stabilityStatus, "STABILIZING", seen.join("\n"));
+      assert.equal(set.runningCount, running, seen.join("\n"));
+      await server.advance(1);
+    }
+    const service = (await client.send(new DescribeServicesCommand({ cluster: "c", services: ["s"] }))).services?.[0];
+    const messages = (service?.events ?? []).filter((e) => !before.has(e.id)).map((e) => e.message ?? "");
+    assert.ok(!messages.includes("(service s) has reached a steady state."), messages.join("\n"));
+    const stopped = (await tasksOfSet(client, "c", id)).filter((t) => t.lastStatus === "STOPPED");
+    assert.ok(stopped.length >= 2, "the unhealthy tasks were stopped and replaced");
+  });
+
+  it("a task stopped for failed health checks had started: stopCode ServiceSchedulerInitiated (not TaskFailedToStart), and the events say so as ECS does", async () => {
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "codes", desiredCount: 1, healthCheckGracePeriodSeconds: 0, deploymentController: { type: "EXTERNAL" } }));
+    const id =
+      (await client.send(new CreateTaskSetCommand({ cluster: "c", service: "codes", taskDefinition: "sick", launchType: "FARGATE", networkConfiguration: NETWORK, scale: { value: 100, unit: "PERCENT" } })))
+        .taskSet?.id ?? "";
+    for (let i = 0; i < 5; i++) await server.advance(1);
+    const stopped = (await tasksOfSet(client, "c", id)).filter((t) => t.desiredStatus === "STOPPED");
+    assert.ok(stopped.length >= 1);
+    for (const task of stopped) {
+      assert.equal(task.stopCode, "ServiceSchedulerInitiated");
+      assert.equal(task.stoppedReason, "Task failed container health checks");
+      assert.ok(task.startedAt, "it had started");
+    }
+    const first = stopped.sort((a, b) => (a.stoppingAt?.getTime() ?? 0) - (b.stoppingAt?.getTime() ?? 0))[0];
+    const firstId = first.taskArn?.split("/").pop();
+    const label = `(service codes, taskSet ${id})`;
+    const messages = ((await client.send(new DescribeServicesCommand({ cluster: "c", services: ["codes"] }))).services?.[0]?.events ?? []).map((e) => e.message ?? "").reverse();
+    const failedAt = messages.indexOf(`${label} (task ${firstId}) failed container health checks.`);
+    assert.ok(failedAt > 0, messages.join("\n"));
+    assert.equal(messages[failedAt + 1], `${label} has stopped 1 running tasks: (task ${firstId}).`);
+    assert.match(messages[failedAt - 1], new RegExp(`^\\(service codes, taskSet ${id}\\) has started 1 tasks: \\(task [0-9a-f]{32}\\)\\. Amazon ECS replaced 1 tasks due to an unhealthy status\\.$`));
+  });
+});
+
+describe("repeated service events, paced as ECS paces them", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    server = await startTestServer({ stepMs: 300 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    await client.send(
+      new RegisterTaskDefinitionCommand({ family: "bridge", networkMode: "bridge", containerDefinitions: [{ name: "app", image: "nginx", memory: 128 }] }),
+    );
+  });
+  after(() => server.close());
+
+  const messagesOf = async (service: string) => ((await client.send(new DescribeServicesCommand({ cluster: "c", services: [service] }))).services?.[0]?.events ?? []).map((e) => e.message ?? "");
+
+  it("a service that cannot place its tasks says so once, not every second (was 20 identical events in 20 s), and again after six hours", async () => {
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "homeless", taskDefinition: "bridge", desiredCount: 1, launchType: "EC2" }));
+    for (let i = 0; i < 20; i++) await server.advance(1);
+    const unable = (await messagesOf("homeless")).filter((m) => m.startsWith("(service homeless) was unable to place a task"));
+    assert.equal(unable.length, 1, "one event for one lasting cause");
+    await server.advance(6 * 3600);
+    assert.equal((await messagesOf("homeless")).filter((m) => m.startsWith("(service homeless) was unable to place a task")).length, 2, "written again six hours later");
+  });
+
+  it("a steady service says so again every six hours while it stays steady, not on every pass", async () => {
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "calm", desiredCount: 0, deploymentController: { type: "EXTERNAL" } }));
+    await server.settle();
+    const steady = async () => (await messagesOf("calm")).filter((m) => m === "(service calm) has reached a steady state.").length;
+    assert.equal(await steady(), 1);
+    for (let i = 0; i < 5; i++) await server.advance(3600);
+    assert.equal(await steady(), 1, "five hours later, still one");
+    await server.advance(3600);
+    assert.equal(await steady(), 2, "six hours later, the periodic report");
+  });
+});
