@@ -2,6 +2,8 @@
 import type { ContainerInstance, Resource, Task } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
 import { isPending, isRunning } from "./observedState";
+import { markInUse, type PortsInUse, staticPorts } from "./ports";
+import type { TaskRecord } from "./records";
 
 export interface Capacity {
   cpu: number;
@@ -49,7 +51,8 @@ export function taskCountsOnInstance(instanceArn: string, tasks: readonly Wire<T
 }
 
 /**
- * The ACTIVE instance a task of this size goes to, or undefined when none has room. The default
+ * The ACTIVE instance a task of this size goes to, or undefined when none has room (cpu, memory and,
+ * through `portsFit`, the host ports it needs). The default
  * spreads (most remaining memory first); "binpack" fills the fullest instance that still fits.
  */
 export function chooseInstance(
@@ -57,15 +60,67 @@ export function chooseInstance(
   remaining: ReadonlyMap<string, Capacity>,
   need: Capacity,
   strategy: "spread" | "binpack" = "spread",
+  portsFit: (instanceArn: string) => boolean = () => true,
 ): string | undefined {
   let best: { arn: string; memory: number } | undefined;
   for (const instance of instances) {
     if (instance.status !== "ACTIVE") continue;
     const arn = instance.containerInstanceArn ?? "";
     const capacity = remaining.get(arn);
-    if (!capacity || capacity.cpu < need.cpu || capacity.memory < need.memory) continue;
+    if (!capacity || capacity.cpu < need.cpu || capacity.memory < need.memory || !portsFit(arn)) continue;
     const better = !best || (strategy === "binpack" ? capacity.memory < best.memory : capacity.memory > best.memory);
     if (better) best = { arn, memory: capacity.memory };
   }
   return best?.arn;
+}
+
+/** Why a task found no instance: none to try, or what the closest matching instance lacked. */
+export type PlacementShortfall = { kind: "NO_INSTANCES" } | { kind: "PORTS" | "CPU" | "MEMORY"; instanceArn: string };
+
+/**
+ * What kept a task off every candidate instance, naming the closest match as ECS's service events do:
+ * an instance with room but a port in use first, then one with memory but too few CPU units, then memory.
+ */
+export function placementShortfall(
+  instances: readonly Wire<ContainerInstance>[],
+  remaining: ReadonlyMap<string, Capacity>,
+  need: Capacity,
+  portsFit: (instanceArn: string) => boolean,
+): PlacementShortfall {
+  const active = instances.filter((i) => i.status === "ACTIVE").map((i) => i.containerInstanceArn ?? "");
+  if (active.length === 0) return { kind: "NO_INSTANCES" };
+  const room = (arn: string) => remaining.get(arn) ?? { cpu: 0, memory: 0 };
+  const portBound = active.find((arn) => room(arn).cpu >= need.cpu && room(arn).memory >= need.memory && !portsFit(arn));
+  if (portBound) return { kind: "PORTS", instanceArn: portBound };
+  const cpuBound = active.find((arn) => room(arn).memory >= need.memory);
+  if (cpuBound) return { kind: "CPU", instanceArn: cpuBound };
+  return { kind: "MEMORY", instanceArn: active[0] };
+}
+
+/** The ports an instance registered as taken (PORTS, PORTS_UDP: the agent's own). */
+function registeredPorts(instance: Wire<ContainerInstance>): PortsInUse {
+  const ports = (name: string) => new Set(((instance.registeredResources ?? []).find((r) => r.name === name)?.stringSetValue ?? []).map(Number));
+  return { tcp: ports("PORTS"), udp: ports("PORTS_UDP") };
+}
+
+/** Host ports in use on each instance: its registered ones plus those of every task holding its resources. */
+export function portsInUse(instances: readonly Wire<ContainerInstance>[], tasks: readonly Pick<TaskRecord, "task" | "hostPorts">[]): Map<string, PortsInUse> {
+  const used = new Map<string, PortsInUse>();
+  for (const instance of instances) used.set(instance.containerInstanceArn ?? "", registeredPorts(instance));
+  for (const record of tasks) {
+    if (!record.hostPorts?.length || !record.task.containerInstanceArn || !holdsResources(record.task)) continue;
+    const ports = used.get(record.task.containerInstanceArn);
+    if (ports) markInUse(ports, record.hostPorts);
+  }
+  return used;
+}
+
+/** PORTS and PORTS_UDP as remainingResources shows them: registered ports plus tasks' static host ports. */
+export function remainingPortResources(instance: Wire<ContainerInstance>, tasks: readonly Pick<TaskRecord, "task" | "hostPorts">[]): { tcp: string[]; udp: string[] } {
+  const ports = registeredPorts(instance);
+  for (const record of tasks) {
+    if (record.task.containerInstanceArn !== instance.containerInstanceArn || !holdsResources(record.task)) continue;
+    markInUse(ports, staticPorts(record.hostPorts ?? []));
+  }
+  return { tcp: [...ports.tcp].map(String), udp: [...ports.udp].map(String) };
 }

@@ -3,6 +3,7 @@
 import type { CapacityProvider, Cluster, ContainerInstance, Service, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
 import type { EventPacing } from "./eventPacing";
+import type { HostPortBinding } from "./ports";
 
 export interface ClusterRecord {
   cluster: Wire<Cluster>;
@@ -47,6 +48,8 @@ export interface TaskRecord {
   forgetAt?: number;
   /** Scale-in protection (UpdateTaskProtection): the scheduler does not pick this task as surplus until it expires. */
   protectedUntil?: number;
+  /** Host ports the task holds on its instance (bridge and host modes), chosen at placement; its containers show them as networkBindings once running. */
+  hostPorts?: HostPortBinding[];
 }
 
 export interface ContainerInstanceRecord {

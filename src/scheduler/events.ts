@@ -5,6 +5,7 @@ import type { Service, ServiceEvent } from "@aws-sdk/client-ecs";
 import type { IdSource } from "../api/context";
 import { paceRepeatedEvents, type RepeatedEvent } from "../domain/eventPacing";
 import type { ServiceRecord, TaskRecord } from "../domain/records";
+import type { PlacementShortfall } from "../domain/instances";
 import { epochSeconds, type Wire } from "../protocol/wire";
 
 export const MAX_SERVICE_EVENTS = 100;
@@ -22,6 +23,15 @@ function taskList(tasks: readonly TaskRecord[]): string {
   return tasks.map((t) => `(task ${taskId(t)})`).join(" ");
 }
 
+/** Why no instance took the task, in ECS's words ("Service event messages" in the ECS developer guide). */
+function closestMatch(shortfall: PlacementShortfall | undefined): string {
+  if (!shortfall || shortfall.kind === "NO_INSTANCES") return "Reason: No Container Instances were found in your cluster.";
+  const instance = `(container-instance ${shortfall.instanceArn.split("/").pop()})`;
+  if (shortfall.kind === "PORTS") return `The closest matching ${instance} is already using a port required by your task.`;
+  if (shortfall.kind === "CPU") return `The closest matching ${instance} has insufficient CPU units available.`;
+  return `The closest matching ${instance} has insufficient memory available.`;
+}
+
 export const eventMessages = {
   started: (label: string, tasks: readonly TaskRecord[], replacedUnhealthy = 0) =>
     `${label} has started ${tasks.length} tasks: ${taskList(tasks)}.${replacedUnhealthy > 0 ? ` Amazon ECS replaced ${replacedUnhealthy} tasks due to an unhealthy status.` : ""}`,
@@ -29,8 +39,8 @@ export const eventMessages = {
   failedContainerHealthChecks: (label: string, task: TaskRecord) => `${label} (task ${taskId(task)}) failed container health checks.`,
   steady: (serviceName: string) => `(service ${serviceName}) has reached a steady state.`,
   deploymentCompleted: (serviceName: string, deploymentId: string) => `(service ${serviceName}) (deployment ${deploymentId}) deployment completed.`,
-  unableToPlace: (label: string) =>
-    `${label} was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
+  unableToPlace: (label: string, shortfall?: PlacementShortfall) =>
+    `${label} was unable to place a task because no container instance met all of its requirements. ${closestMatch(shortfall)} For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
   unableToStartConsistently: (label: string) => `${label} is unable to consistently start tasks successfully.`,
   circuitBreaker: (serviceName: string, deploymentId: string) => `(service ${serviceName}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rolledBack: (serviceName: string, deploymentId: string) => `(service ${serviceName}) rolling back to deployment ${deploymentId}.`,

@@ -3,7 +3,8 @@
 import type { ContainerInstance, Tag, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { IdSource } from "../api/context";
 import { type Scope, scopeKey } from "../domain/arn";
-import { chooseInstance, remainingCapacity } from "../domain/instances";
+import { type Capacity, chooseInstance, type PlacementShortfall, placementShortfall, portsInUse, remainingCapacity } from "../domain/instances";
+import { assignHostPorts, type HostPortBinding, markInUse, type PortsInUse, requestedBindings } from "../domain/ports";
 import type { LaunchSettings } from "../domain/launch";
 import { splitByStrategy } from "../domain/placement";
 import type { ClusterRecord, TaskRecord } from "../domain/records";
@@ -141,6 +142,59 @@ export interface StartResult {
   started: TaskRecord[];
   /** Tasks that found no room (EC2 launch type): none was created for them. */
   unplaced: number;
+  /** Why the first unplaced task found no instance. */
+  shortfall?: PlacementShortfall;
+}
+
+interface Placed {
+  instanceArn: string;
+  hostPorts: HostPortBinding[];
+  cpuArchitecture?: string;
+}
+
+/** The cluster's instances with what is left on each (cpu, memory, host ports), for placing tasks one by one. */
+class InstancePlacement {
+  private constructor(
+    private readonly instances: Wire<ContainerInstance>[],
+    private readonly remaining: Map<string, Capacity>,
+    private readonly ports: Map<string, PortsInUse>,
+  ) {}
+
+  static async load(tx: Tx, template: GroupTemplate, book: TaskBook): Promise<InstancePlacement> {
+    const scope = scopeKey(template.scope);
+    const clusterArn = template.cluster.cluster.clusterArn ?? "";
+    const instances = (await tx.list("containerInstance", { scope, parent: clusterArn })).map((r) => r.containerInstance);
+    const tasks = latestRecords(await tx.list("task", { scope, parent: clusterArn }), book.tasks);
+    return new InstancePlacement(instances, remainingCapacity(instances, tasks.map((t) => t.task)), portsInUse(instances, tasks));
+  }
+
+  /** Places one task on an instance of the capacity provider (any, without one) and takes what it uses there. */
+  place(provider: string | undefined, need: Capacity, requested: readonly HostPortBinding[], strategy: string | undefined): Placed | PlacementShortfall {
+    const candidates = provider ? this.instances.filter((i) => !i.capacityProviderName || i.capacityProviderName === provider) : this.instances;
+    const portsFit = (arn: string) => assignHostPorts(requested, this.portsOf(arn)) !== undefined;
+    const instanceArn = chooseInstance(candidates, this.remaining, need, strategy === "binpack" ? "binpack" : "spread", portsFit);
+    if (!instanceArn) return placementShortfall(candidates, this.remaining, need, portsFit);
+    const capacity = this.remaining.get(instanceArn);
+    if (capacity) {
+      capacity.cpu -= need.cpu;
+      capacity.memory -= need.memory;
+    }
+    const hostPorts = assignHostPorts(requested, this.portsOf(instanceArn)) ?? [];
+    markInUse(this.portsOf(instanceArn), hostPorts);
+    const instance = this.instances.find((i) => i.containerInstanceArn === instanceArn);
+    const cpuArchitecture = (instance?.attributes ?? []).find((a) => a.name === "ecs.cpu-architecture")?.value;
+    return { instanceArn, hostPorts, ...(cpuArchitecture ? { cpuArchitecture } : {}) };
+  }
+
+  private portsOf(arn: string): PortsInUse {
+    let ports = this.ports.get(arn);
+    if (!ports) this.ports.set(arn, (ports = { tcp: new Set(), udp: new Set() }));
+    return ports;
+  }
+}
+
+function isPlaced(result: Placed | PlacementShortfall): result is Placed {
+  return "instanceArn" in result && !("kind" in result);
 }
 
 /** Creates `count` tasks for the group, placed by launch type or capacity provider strategy. */
@@ -152,32 +206,23 @@ export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate
     ? splitByStrategy(strategy, countByProvider(book.live()), count)
     : new Array<string | undefined>(count).fill(undefined);
   const needsInstance = (provider: string | undefined) => (provider ? !provider.startsWith("FARGATE") : template.launch.launchType !== "FARGATE");
-  let placement: { instances: Wire<ContainerInstance>[]; remaining: Map<string, { cpu: number; memory: number }> } | undefined;
-  if (providers.some(needsInstance)) {
-    const instances = (await tx.list("containerInstance", { scope: scopeKey(template.scope), parent: clusterArn })).map((r) => r.containerInstance);
-    const clusterTasks = (await tx.list("task", { scope: scopeKey(template.scope), parent: clusterArn })).map((r) => r.task);
-    placement = { instances, remaining: remainingCapacity(instances, latestTasks(clusterTasks, book.tasks.map((t) => t.task))) };
-  }
+  const placement = providers.some(needsInstance) ? await InstancePlacement.load(tx, template, book) : undefined;
   const need = { cpu: taskCpu(template.taskDefinition), memory: taskMemory(template.taskDefinition) };
+  const requested = requestedBindings(template.taskDefinition);
   const started: TaskRecord[] = [];
   let unplaced = 0;
+  let shortfall: PlacementShortfall | undefined;
   const ordinalBase = book.tasks.length;
   for (const provider of providers) {
-    let containerInstanceArn: string | undefined;
-    let placed = true;
+    let placed: Placed | undefined;
+    let waiting = false;
     if (needsInstance(provider) && placement) {
-      const candidates = provider ? placement.instances.filter((i) => !i.capacityProviderName || i.capacityProviderName === provider) : placement.instances;
-      containerInstanceArn = chooseInstance(candidates, placement.remaining, need, template.placementStrategy === "binpack" ? "binpack" : "spread");
-      if (containerInstanceArn) {
-        const capacity = placement.remaining.get(containerInstanceArn);
-        if (capacity) {
-          capacity.cpu -= need.cpu;
-          capacity.memory -= need.memory;
-        }
-      } else if (provider) {
-        placed = false; // a capacity provider's task waits in PROVISIONING for capacity
-      } else {
+      const result = placement.place(provider, need, requested, template.placementStrategy);
+      if (isPlaced(result)) placed = result;
+      else if (provider) waiting = true; // a capacity provider's task waits in PROVISIONING for capacity
+      else {
         unplaced++;
+        shortfall ??= result;
         continue;
       }
     }
@@ -188,7 +233,7 @@ export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate
       taskDefinition: template.taskDefinition,
       launch: provider ? { ...template.launch, launchType: provider.startsWith("FARGATE") ? "FARGATE" : "EC2" } : template.launch,
       ...(provider ? { capacityProviderName: provider } : {}),
-      ...(containerInstanceArn ? { containerInstanceArn } : {}),
+      ...(placed ? { containerInstanceArn: placed.instanceArn, hostPorts: placed.hostPorts, ...(placed.cpuArchitecture ? { cpuArchitecture: placed.cpuArchitecture } : {}) } : {}),
       owner: template.owner,
       startedBy: template.startedBy,
       group: template.group,
@@ -196,19 +241,19 @@ export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate
       ordinal: ordinalBase + started.length,
       id: env.ids.hex32(),
       now: env.now,
-      placed,
+      placed: !waiting,
       stepMs: env.config.stepMs,
     });
     book.add(record);
     started.push(record);
   }
-  return { started, unplaced };
+  return { started, unplaced, ...(shortfall ? { shortfall } : {}) };
 }
 
 /** The stored tasks, with the versions this reconcile has changed in their place. */
-function latestTasks(stored: readonly Wire<Task>[], current: readonly Wire<Task>[]): Wire<Task>[] {
-  const byArn = new Map(stored.map((t) => [t.taskArn, t] as const));
-  for (const t of current) byArn.set(t.taskArn, t);
+function latestRecords(stored: readonly TaskRecord[], current: readonly TaskRecord[]): TaskRecord[] {
+  const byArn = new Map(stored.map((t) => [t.task.taskArn, t] as const));
+  for (const t of current) byArn.set(t.task.taskArn, t);
   return [...byArn.values()];
 }
 
@@ -225,21 +270,18 @@ function countByProvider(live: readonly TaskRecord[]): Map<string, number> {
 export async function placeWaitingTasks(tx: Tx, book: TaskBook, template: GroupTemplate, env: ReconcileEnv): Promise<void> {
   const waiting = book.live().filter((t) => t.task.lastStatus === "PROVISIONING" && t.nextStepAt === undefined && !t.task.containerInstanceArn && t.task.capacityProviderName && !t.task.capacityProviderName.startsWith("FARGATE"));
   if (!waiting.length) return;
-  const clusterArn = template.cluster.cluster.clusterArn ?? "";
-  const scope = scopeKey(template.scope);
-  const instances = (await tx.list("containerInstance", { scope, parent: clusterArn })).map((r) => r.containerInstance);
-  const clusterTasks = (await tx.list("task", { scope, parent: clusterArn })).map((r) => r.task);
-  const remaining = remainingCapacity(instances, latestTasks(clusterTasks, book.tasks.map((t) => t.task)));
+  const placement = await InstancePlacement.load(tx, template, book);
   const need = { cpu: taskCpu(template.taskDefinition), memory: taskMemory(template.taskDefinition) };
+  const requested = requestedBindings(template.taskDefinition);
   for (const record of waiting) {
-    const candidates = instances.filter((i) => !i.capacityProviderName || i.capacityProviderName === record.task.capacityProviderName);
-    const arn = chooseInstance(candidates, remaining, need);
-    if (!arn) continue;
-    const capacity = remaining.get(arn);
-    if (capacity) {
-      capacity.cpu -= need.cpu;
-      capacity.memory -= need.memory;
-    }
-    book.replace(record, { ...record, task: { ...record.task, containerInstanceArn: arn }, nextStepAt: env.now + env.config.stepMs });
+    const placed = placement.place(record.task.capacityProviderName, need, requested, undefined);
+    if (!isPlaced(placed)) continue;
+    const attributes = placed.cpuArchitecture ? [{ name: "ecs.cpu-architecture", value: placed.cpuArchitecture }] : record.task.attributes;
+    book.replace(record, {
+      ...record,
+      task: { ...record.task, containerInstanceArn: placed.instanceArn, ...(attributes ? { attributes } : {}) },
+      nextStepAt: env.now + env.config.stepMs,
+      ...(placed.hostPorts.length ? { hostPorts: placed.hostPorts } : {}),
+    });
   }
 }

@@ -1,8 +1,9 @@
 // A simulated task's life, as pure functions: how a task is born, how it moves through ECS's
 // statuses one step at a time, and how it is asked to stop. Time and ids are passed in.
-import type { Container, Tag, Task, TaskDefinition, TaskStopCode } from "@aws-sdk/client-ecs";
+import type { Container, Tag, Task, TaskDefinition, TaskOverride, TaskStopCode } from "@aws-sdk/client-ecs";
 import { arns, type Scope } from "../domain/arn";
 import type { LaunchSettings } from "../domain/launch";
+import { type HostPortBinding, networkBindingsOf } from "../domain/ports";
 import type { TaskFaults, TaskRecord } from "../domain/records";
 import { cpuUnits, memoryMiB } from "../domain/taskDefinition";
 import { epochSeconds, type Wire } from "../protocol/wire";
@@ -49,6 +50,28 @@ export interface NewTaskSpec {
   placed: boolean;
   /** Time each lifecycle step takes (ms). */
   stepMs: number;
+  /** Host ports taken on the instance (bridge and host modes), chosen at placement. */
+  hostPorts?: HostPortBinding[];
+  /** The instance's ecs.cpu-architecture (EC2); without an instance, the task definition's runtime platform says. */
+  cpuArchitecture?: string;
+}
+
+/** Fargate gives every task 20 GiB of ephemeral storage unless its task definition asks for more. */
+export const FARGATE_DEFAULT_EPHEMERAL_GIB = 20;
+
+/** The task's overrides as ECS shows them: one entry per container (its name, plus what was overridden). */
+export function taskOverrides(def: Wire<TaskDefinition>, given: Wire<TaskOverride> | undefined): Wire<TaskOverride> {
+  const overridden = given?.containerOverrides ?? [];
+  const names = (def.containerDefinitions ?? []).map((c) => c.name ?? "");
+  const containerOverrides = [
+    ...names.map((name) => overridden.find((o) => o.name === name) ?? { name }),
+    ...overridden.filter((o) => !names.includes(o.name ?? "")),
+  ];
+  return { inferenceAcceleratorOverrides: [], ...given, containerOverrides };
+}
+
+function cpuArchitectureOf(def: Wire<TaskDefinition>): string {
+  return def.runtimePlatform?.cpuArchitecture === "ARM64" ? "arm64" : "x86_64";
 }
 
 function privateIp(id: string): string {
@@ -82,7 +105,7 @@ export function newTask(spec: NewTaskSpec): TaskRecord {
     clusterArn: spec.clusterArn,
     taskDefinitionArn: def.taskDefinitionArn,
     ...(spec.containerInstanceArn ? { containerInstanceArn: spec.containerInstanceArn } : {}),
-    overrides: spec.overrides ?? { containerOverrides: [], inferenceAcceleratorOverrides: [] },
+    overrides: taskOverrides(def, spec.overrides),
     lastStatus: "PROVISIONING",
     desiredStatus: "RUNNING",
     cpu: String(taskCpu(def)),
@@ -114,13 +137,26 @@ export function newTask(spec: NewTaskSpec): TaskRecord {
           },
         ]
       : [],
+    attributes: [{ name: "ecs.cpu-architecture", value: spec.cpuArchitecture ?? cpuArchitectureOf(def) }],
     availabilityZone: az,
     healthStatus: "UNKNOWN",
     tags: spec.tags,
     enableExecuteCommand: spec.enableExecuteCommand ?? false,
+    ...(spec.launch.launchType === "FARGATE" ? fargateStorage(def) : {}),
   };
   const faults = faultsOf(def);
-  return { task, owner: spec.owner, ...(faults ? { faults } : {}), ...(spec.placed ? { nextStepAt: spec.now + spec.stepMs } : {}) };
+  return {
+    task,
+    owner: spec.owner,
+    ...(faults ? { faults } : {}),
+    ...(spec.placed ? { nextStepAt: spec.now + spec.stepMs } : {}),
+    ...(spec.hostPorts?.length ? { hostPorts: spec.hostPorts } : {}),
+  };
+}
+
+function fargateStorage(def: Wire<TaskDefinition>): Pick<Wire<Task>, "ephemeralStorage" | "fargateEphemeralStorage"> {
+  const sizeInGiB = Math.max(def.ephemeralStorage?.sizeInGiB ?? 0, FARGATE_DEFAULT_EPHEMERAL_GIB);
+  return { ephemeralStorage: { sizeInGiB }, fargateEphemeralStorage: { sizeInGiB } };
 }
 
 export function taskCpu(def: Wire<TaskDefinition>): number {
@@ -213,6 +249,8 @@ export function advanceTask(record: TaskRecord, now: number, stepMs: number, def
       case "RUNNING": {
         const health = hasHealthCheck(def) ? (faults?.unhealthy ? "UNHEALTHY" : "HEALTHY") : faults?.unhealthy ? "UNHEALTHY" : "UNKNOWN";
         next = { ...withContainers(next, { lastStatus: "RUNNING", healthStatus: health, runtimeId: `${record.task.taskArn?.split("/").pop() ?? ""}-0` }), startedAt: seconds, healthStatus: health };
+        // The agent reports each container's bindings once it runs: none for awsvpc, the instance ports otherwise.
+        next = { ...next, containers: (next.containers ?? []).map((c) => ({ ...c, networkBindings: networkBindingsOf(c.name ?? "", record.hostPorts ?? []) })) };
         nextStepAt = faults?.exitAfterSeconds !== undefined ? at + faults.exitAfterSeconds * 1000 : undefined;
         break;
       }

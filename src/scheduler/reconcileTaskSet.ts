@@ -85,9 +85,9 @@ export async function convergeTasks(
       if (book.tasks.some(failedToStart)) repeated.push({ cause: causeOf("throttled", owner), message: eventMessages.unableToStartConsistently(label) });
     }
   }
-  const { started, unplaced } = await startTasks(tx, book, options.template, toStart, env);
+  const { started, unplaced, shortfall } = await startTasks(tx, book, options.template, toStart, env);
   if (unplaced) {
-    repeated.push({ cause: causeOf("unable-to-place", owner), message: eventMessages.unableToPlace(label) });
+    repeated.push({ cause: causeOf("unable-to-place", owner), message: eventMessages.unableToPlace(label, shortfall) });
     recheckAt = earliest(recheckAt, env.now + PLACEMENT_RETRY_MS);
   }
   if (book.live().some((t) => t.task.lastStatus === "PROVISIONING" && t.nextStepAt === undefined)) recheckAt = earliest(recheckAt, env.now + PLACEMENT_RETRY_MS);

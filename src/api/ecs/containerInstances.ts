@@ -16,7 +16,8 @@ import type {
   UpdateContainerInstancesStateResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn } from "../../domain/arn";
-import { remainingCapacity, resourceValue, taskCountsOnInstance } from "../../domain/instances";
+import { remainingCapacity, remainingPortResources, resourceValue, taskCountsOnInstance } from "../../domain/instances";
+import { AGENT_RESERVED_PORTS } from "../../domain/ports";
 import type { ClusterRecord, ContainerInstanceRecord } from "../../domain/records";
 import { tagProblem } from "../../domain/tags";
 import { InvalidParameterException } from "../../protocol/errors";
@@ -57,7 +58,7 @@ function registeredResources(total: readonly Wire<Resource>[] | undefined): Wire
   return [
     { name: "CPU", type: "INTEGER", doubleValue: 0, longValue: 0, integerValue: cpu || DEFAULT_CPU },
     { name: "MEMORY", type: "INTEGER", doubleValue: 0, longValue: 0, integerValue: memory || DEFAULT_MEMORY },
-    { name: "PORTS", type: "STRINGSET", doubleValue: 0, longValue: 0, integerValue: 0, stringSetValue: ["22", "2375", "2376", "51678", "51679"] },
+    { name: "PORTS", type: "STRINGSET", doubleValue: 0, longValue: 0, integerValue: 0, stringSetValue: AGENT_RESERVED_PORTS.map(String) },
     { name: "PORTS_UDP", type: "STRINGSET", doubleValue: 0, longValue: 0, integerValue: 0, stringSetValue: [] },
   ];
 }
@@ -65,18 +66,25 @@ function registeredResources(total: readonly Wire<Resource>[] | undefined): Wire
 /** The instance with its remaining resources and task counts derived from the cluster's tasks. */
 async function withUsage(tx: Tx, ctx: RequestContext, records: readonly ContainerInstanceRecord[], clusterArn: string): Promise<Wire<ContainerInstance>[]> {
   if (records.length === 0) return [];
-  const tasks = (await tx.list("task", { scope: ctx.scope, parent: clusterArn })).map((t) => t.task);
+  const taskRecords = await tx.list("task", { scope: ctx.scope, parent: clusterArn });
+  const tasks = taskRecords.map((t) => t.task);
   const instances = records.map((r) => r.containerInstance);
   const remaining = remainingCapacity(instances, tasks);
   return instances.map((instance) => {
     const arn = instance.containerInstanceArn ?? "";
     const capacity = remaining.get(arn) ?? { cpu: 0, memory: 0 };
     const counts = taskCountsOnInstance(arn, tasks);
+    const ports = remainingPortResources(instance, taskRecords);
+    const remainingOf = (r: Wire<Resource>): Wire<Resource> => {
+      if (r.name === "CPU") return { ...r, integerValue: capacity.cpu };
+      if (r.name === "MEMORY") return { ...r, integerValue: capacity.memory };
+      if (r.name === "PORTS") return { ...r, stringSetValue: ports.tcp };
+      if (r.name === "PORTS_UDP") return { ...r, stringSetValue: ports.udp };
+      return r;
+    };
     return {
       ...instance,
-      remainingResources: (instance.registeredResources ?? []).map((r) =>
-        r.name === "CPU" ? { ...r, integerValue: capacity.cpu } : r.name === "MEMORY" ? { ...r, integerValue: capacity.memory } : r,
-      ),
+      remainingResources: (instance.registeredResources ?? []).map(remainingOf),
       runningTasksCount: counts.running,
       pendingTasksCount: counts.pending,
     };
@@ -104,11 +112,14 @@ const registerContainerInstance: Handler<RegisterContainerInstanceRequest, Regis
       agentConnected: true,
       runningTasksCount: 0,
       pendingTasksCount: 0,
+      // The agent's attributes, unless the registration names its own (an arm64 instance says so).
       attributes: [
-        { name: "ecs.os-type", value: "linux" },
-        { name: "ecs.cpu-architecture", value: "x86_64" },
-        ...(document.availabilityZone ? [{ name: "ecs.availability-zone", value: document.availabilityZone }] : []),
-        ...(document.instanceType ? [{ name: "ecs.instance-type", value: document.instanceType }] : []),
+        ...[
+          { name: "ecs.os-type", value: "linux" },
+          { name: "ecs.cpu-architecture", value: "x86_64" },
+          ...(document.availabilityZone ? [{ name: "ecs.availability-zone", value: document.availabilityZone }] : []),
+          ...(document.instanceType ? [{ name: "ecs.instance-type", value: document.instanceType }] : []),
+        ].filter((a) => !(input.attributes ?? []).some((given) => given.name === a.name)),
         ...(input.attributes ?? []),
       ],
       registeredAt: epochSeconds(ctx.clock.now()),

@@ -88,7 +88,7 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
         essential: c.essential ?? true,
         portMappings: (c.portMappings ?? []).map((p) => ({
           ...p,
-          hostPort: p.hostPort ?? (input.networkMode === "awsvpc" ? p.containerPort : 0),
+          hostPort: p.hostPort ?? (input.networkMode === "awsvpc" || input.networkMode === "host" ? p.containerPort : 0),
           protocol: p.protocol ?? "tcp",
         })),
         environment: c.environment ?? [],

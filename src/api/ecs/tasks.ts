@@ -18,6 +18,7 @@ import type {
   StopTaskResponse,
   Tag,
   Task,
+  TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn, nameOf, parseArn } from "../../domain/arn";
 import type { ClusterRecord, TaskDefinitionRecord, TaskRecord } from "../../domain/records";
@@ -26,8 +27,10 @@ import { parseTaskDefinitionReference } from "../../domain/taskDefinition";
 import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
 import { type GroupTemplate, type ReconcileEnv, startTasks, TaskBook } from "../../scheduler/group";
-import { newTask, requestStop } from "../../scheduler/lifecycle";
+import { newTask, requestStop, taskOverrides } from "../../scheduler/lifecycle";
 import { reobserveTaskSet } from "../../scheduler/observe";
+import { portsInUse } from "../../domain/instances";
+import { assignHostPorts, markInUse, requestedBindings } from "../../domain/ports";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
 import { launchSettings } from "./launch";
@@ -84,22 +87,25 @@ const runTask: Handler<RunTaskRequest, RunTaskResponse> = async (input, ctx) => 
       tags: standaloneTags(input, def),
       placementStrategy: input.placementStrategy?.[0]?.type,
     };
-    const { started, unplaced } = await startTasks(tx, book, template, count, env);
-    const withOverrides = started.map((r) => withInput(r, input));
+    const { started, unplaced, shortfall } = await startTasks(tx, book, template, count, env);
+    // ECS's words when the cluster has no instance at all (amazon-ecs-cli issue 1122, boto3 issue 2862).
+    if (shortfall?.kind === "NO_INSTANCES") throw new InvalidParameterException("No Container Instances were found in your cluster.");
+    const withOverrides = started.map((r) => withInput(r, input, def.taskDefinition));
     for (const r of withOverrides) await tx.put("task", r);
-    const failures: Failure[] = Array.from({ length: unplaced }, () => ({ reason: "RESOURCE:MEMORY", detail: "No container instance in the cluster has the cpu and memory this task needs." }));
+    const reason = `RESOURCE:${shortfall?.kind ?? "MEMORY"}`;
+    const failures: Failure[] = Array.from({ length: unplaced }, () => ({ reason, ...(shortfall ? { arn: shortfall.instanceArn } : {}) }));
     return { tasks: withOverrides.map((r) => r.task), failures };
   });
   ctx.wakeScheduler();
   return result;
 };
 
-function withInput(record: TaskRecord, input: { overrides?: Wire<Task>["overrides"]; enableExecuteCommand?: boolean }): TaskRecord {
+function withInput(record: TaskRecord, input: { overrides?: Wire<Task>["overrides"]; enableExecuteCommand?: boolean }, def: Wire<TaskDefinition>): TaskRecord {
   return {
     ...record,
     task: {
       ...record.task,
-      ...(input.overrides ? { overrides: { containerOverrides: [], inferenceAcceleratorOverrides: [], ...input.overrides } } : {}),
+      ...(input.overrides ? { overrides: taskOverrides(def, input.overrides) } : {}),
       ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
     },
   };
@@ -115,6 +121,10 @@ const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ct
     const launch = launchSettings({ launchType: "EC2", networkConfiguration: input.networkConfiguration }, def.taskDefinition, cluster.cluster, 0);
     const tasks: Wire<Task>[] = [];
     const failures: Failure[] = [];
+    const clusterArn = cluster.cluster.clusterArn ?? "";
+    const requested = requestedBindings(def.taskDefinition);
+    const instanceRecords = await tx.list("containerInstance", { scope: ctx.scope, parent: clusterArn });
+    const ports = requested.length ? portsInUse(instanceRecords.map((r) => r.containerInstance), await tx.list("task", { scope: ctx.scope, parent: clusterArn })) : undefined;
     for (const [i, instance] of instances.entries()) {
       const arn = isArn(instance) ? instance : arns.containerInstance(ctx, cluster.cluster.clusterName ?? "", instance);
       const found = inScope(arn, ctx) ? await tx.get("containerInstance", arn) : undefined;
@@ -122,10 +132,18 @@ const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ct
         failures.push({ arn, reason: "MISSING" });
         continue;
       }
+      const used = ports?.get(arn) ?? { tcp: new Set<number>(), udp: new Set<number>() };
+      const hostPorts = assignHostPorts(requested, used);
+      if (!hostPorts) {
+        failures.push({ arn, reason: "RESOURCE:PORTS" });
+        continue;
+      }
+      markInUse(used, hostPorts);
+      const cpuArchitecture = (found.containerInstance.attributes ?? []).find((a) => a.name === "ecs.cpu-architecture")?.value;
       const record = withInput(
         newTask({
           scope: ctx,
-          clusterArn: cluster.cluster.clusterArn ?? "",
+          clusterArn,
           clusterName: cluster.cluster.clusterName ?? "",
           taskDefinition: def.taskDefinition,
           launch,
@@ -139,8 +157,11 @@ const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ct
           now: ctx.clock.now(),
           placed: true,
           stepMs: ctx.config.stepMs,
+          hostPorts,
+          ...(cpuArchitecture ? { cpuArchitecture } : {}),
         }),
         input,
+        def.taskDefinition,
       );
       await tx.put("task", record);
       tasks.push(record.task);
@@ -233,8 +254,8 @@ const describeTasks: Handler<DescribeTasksRequest, DescribeTasksResponse> = asyn
         failures.push({ arn, reason: "MISSING" });
         continue;
       }
-      const { tags, ...rest } = record.task;
-      tasks.push(includeTags ? { ...rest, tags: tags ?? [] } : rest);
+      // Without include TAGS, ECS answers an empty list rather than none (the AWS CLI's describe-tasks examples).
+      tasks.push({ ...record.task, tags: includeTags ? record.task.tags ?? [] : [] });
     }
     return { tasks, failures };
   });
