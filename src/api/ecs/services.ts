@@ -23,6 +23,7 @@ import type { LaunchSettings } from "../../domain/launch";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
 import { computeDesiredCount } from "../../domain/scale";
 import { nextStability, stabilityForDesiredCount } from "../../domain/observedState";
+import { defaultAvailabilityZoneRebalancing, requiresServiceLinkedRole, serviceRoleArn } from "../../domain/serviceDefaults";
 import { tagProblem } from "../../domain/tags";
 import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
@@ -88,7 +89,7 @@ function deploymentConfigurationProblem(config: Wire<CreateServiceRequest>["depl
 }
 
 /** A new PRIMARY deployment of an ECS-controller service. */
-export function newDeployment(ctx: RequestContext, taskDefinition: string, desiredCount: number, launch: LaunchSettings): Wire<Deployment> {
+export function newDeployment(ctx: RequestContext, taskDefinition: string, desiredCount: number, launch: LaunchSettings, volumeConfigurations?: Wire<Deployment>["volumeConfigurations"]): Wire<Deployment> {
   const id = `ecs-svc/${ctx.ids.digits19()}`;
   const now = epochSeconds(ctx.clock.now());
   return {
@@ -108,6 +109,7 @@ export function newDeployment(ctx: RequestContext, taskDefinition: string, desir
     ...(launch.networkConfiguration ? { networkConfiguration: launch.networkConfiguration } : {}),
     rolloutState: "IN_PROGRESS",
     rolloutStateReason: "ECS deployment " + id + " in progress.",
+    ...(volumeConfigurations?.length ? { volumeConfigurations } : {}),
   };
 }
 
@@ -200,7 +202,7 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
       createdAt: now,
       placementConstraints: input.placementConstraints ?? [],
       placementStrategy: input.placementStrategy ?? [],
-      ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
+      healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds ?? 0,
       schedulingStrategy: input.schedulingStrategy ?? "REPLICA",
       deploymentController: { type: controller },
       tags: input.tags ?? [],
@@ -208,26 +210,35 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
       enableECSManagedTags: input.enableECSManagedTags ?? false,
       propagateTags: input.propagateTags ?? "NONE",
       enableExecuteCommand: input.enableExecuteCommand ?? false,
-      ...(input.role ? { roleArn: input.role } : {}),
+      availabilityZoneRebalancing:
+        input.availabilityZoneRebalancing ??
+        defaultAvailabilityZoneRebalancing({ controller, schedulingStrategy: input.schedulingStrategy ?? "REPLICA", placementStrategy: input.placementStrategy ?? [] }),
     };
     const record: ServiceRecord = { service, ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}), reconcileAt: ctx.clock.now() };
+    let networkMode: string | undefined;
     if (controller !== "EXTERNAL") {
       const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? "");
       const launch = launchSettings(input, taskDefinition.taskDefinition, cluster.cluster, 5);
       const taskDefinitionArn = taskDefinition.taskDefinition.taskDefinitionArn ?? "";
+      networkMode = taskDefinition.taskDefinition.networkMode;
       Object.assign(service, {
         taskDefinition: taskDefinitionArn,
         ...launch,
       });
       if (controller === "ECS") {
-        service.deployments = [newDeployment(ctx, taskDefinitionArn, desiredCount, launch)];
+        service.deployments = [newDeployment(ctx, taskDefinitionArn, desiredCount, launch, input.volumeConfigurations)];
       } else {
         // CODE_DEPLOY: ECS creates the first, PRIMARY task set itself.
         await tx.put("taskSet", codeDeployTaskSet(ctx, cluster, service, launch, now));
       }
     }
+    const roleFacts = { controller, networkMode, loadBalancers: (input.loadBalancers ?? []).length, serviceRegistries: (input.serviceRegistries ?? []).length };
+    if (input.role && requiresServiceLinkedRole(roleFacts)) throw new InvalidParameterException("You cannot specify an IAM role for services that require a service linked role.");
+    const roleArn = serviceRoleArn(ctx.account, input.role, roleFacts);
+    if (roleArn) service.roleArn = roleArn;
     await tx.put("service", record);
-    return { service: await presentService(tx, record, false) };
+    // The response echoes the tags it was given (the AWS CLI's create-service example 1); with none it has none.
+    return { service: await presentService(tx, record, (input.tags ?? []).length > 0) };
   });
   ctx.wakeScheduler();
   return result;
@@ -362,6 +373,7 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
       ...(input.enableECSManagedTags !== undefined ? { enableECSManagedTags: input.enableECSManagedTags } : {}),
       ...(input.propagateTags ? { propagateTags: input.propagateTags } : {}),
       ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
+      ...(input.availabilityZoneRebalancing ? { availabilityZoneRebalancing: input.availabilityZoneRebalancing } : {}),
       ...(input.deploymentConfiguration ? { deploymentConfiguration: { ...record.service.deploymentConfiguration, ...deploymentConfigurationOf({ ...record.service.deploymentConfiguration, ...input.deploymentConfiguration }, controller) } } : {}),
     };
     if (controller === "ECS") await updateEcsDeployment(tx, ctx, cluster, record.service, service, input);
@@ -376,7 +388,7 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
 
 /** ECS controller: a changed task definition, launch or network (or forceNewDeployment) starts a new deployment. */
 async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, before: Wire<Service>, service: Wire<Service>, input: Wire<UpdateServiceRequest>): Promise<void> {
-  const launchChanged = input.taskDefinition !== undefined || input.capacityProviderStrategy !== undefined || input.networkConfiguration !== undefined || input.platformVersion !== undefined || input.loadBalancers !== undefined || input.serviceRegistries !== undefined;
+  const launchChanged = input.taskDefinition !== undefined || input.capacityProviderStrategy !== undefined || input.networkConfiguration !== undefined || input.platformVersion !== undefined || input.loadBalancers !== undefined || input.serviceRegistries !== undefined || input.volumeConfigurations !== undefined;
   const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
   if (!launchChanged && !input.forceNewDeployment) {
     // Only the desired count changed: the primary deployment follows it.
@@ -405,7 +417,9 @@ async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: Cluster
   const others = (service.deployments ?? [])
     .filter((d) => d !== primary || (d.runningCount ?? 0) + (d.pendingCount ?? 0) > 0)
     .map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE", updatedAt: now } : d));
-  service.deployments = [newDeployment(ctx, taskDefinitionArn, service.desiredCount ?? 0, launch), ...others];
+  // Volume configurations carry over from the primary deployment unless the update gives new ones ([] removes them).
+  const volumeConfigurations = input.volumeConfigurations ?? primary?.volumeConfigurations;
+  service.deployments = [newDeployment(ctx, taskDefinitionArn, service.desiredCount ?? 0, launch, volumeConfigurations), ...others];
 }
 
 const deleteService: Handler<DeleteServiceRequest, DeleteServiceResponse> = async (input, ctx) => {
