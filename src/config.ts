@@ -32,6 +32,8 @@ export interface Config {
   scheduler: boolean;
   /** Check every response against the model's output shape; a violation answers ServerException (for test suites). */
   checkResponses: boolean;
+  /** Deep-freeze every record the store returns, so code that mutates a shared record fails (for ecslite's own tests; no flag). */
+  freezeRecords?: boolean;
 }
 
 interface Option {

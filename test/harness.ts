@@ -16,7 +16,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   // Every response is checked against the model: a shape the model does not allow fails the test that caused it.
-  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", checkResponses: true, ...overrides });
+  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", checkResponses: true, freezeRecords: true, ...overrides });
   const clients: ECSClient[] = [];
   return {
     ...server,

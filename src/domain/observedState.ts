@@ -193,13 +193,3 @@ export function countTasks(tasks: readonly { lastStatus?: string }[]): TaskCount
   }
   return { running, pending };
 }
-
-/** A cluster's counts: its services' observed counts plus its standalone tasks. */
-export function clusterTaskCounts(services: readonly Wire<Service>[], standaloneTasks: readonly Wire<Task>[]): TaskCounts {
-  const counts = countTasks(standaloneTasks);
-  for (const service of services) {
-    counts.running += service.runningCount ?? 0;
-    counts.pending += service.pendingCount ?? 0;
-  }
-  return counts;
-}

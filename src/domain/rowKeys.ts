@@ -1,5 +1,6 @@
 // How each kind of record is indexed in the store, derived from the record itself.
 import { parseArn, scopeKey, scopeOfArn } from "./arn";
+import { type ClusterCounts, containerInstanceCounts, serviceCounts, taskCounts } from "./clusterCounts";
 import type { Records } from "./records";
 
 export interface RowKey {
@@ -12,23 +13,29 @@ export interface RowKey {
   readonly name: string;
   /** When the scheduler must next look at this row (epoch ms), or null. */
   readonly due: number | null;
+  /** What this row counts toward its parent; the store keeps the sums per parent (Tx.totals). */
+  readonly counts?: ClusterCounts;
 }
 
-
-function key(arn: string | undefined, parent: string | undefined, name: string | undefined, due?: number): RowKey {
+function key(arn: string | undefined, parent: string | undefined, name: string | undefined, due?: number, counts?: ClusterCounts): RowKey {
   const a = arn ?? "";
-  return { arn: a, scope: parseArn(a) ? scopeKey(scopeOfArn(a)) : "", parent: parent ?? "", name: name ?? "", due: due ?? null };
+  const scope = scopeOfArn(a);
+  return { arn: a, scope: scope.account ? scopeKey(scope) : "", parent: parent ?? "", name: name ?? "", due: due ?? null, ...(counts ? { counts } : {}) };
 }
+
+/** The kinds whose rows can count toward their parent. */
+export const COUNTED_KINDS: ReadonlySet<keyof Records> = new Set(["service", "task", "containerInstance"]);
 
 export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } = {
   cluster: ({ cluster }) => key(cluster.clusterArn, "", cluster.clusterName),
   taskDefinition: ({ taskDefinition }) => key(taskDefinition.taskDefinitionArn, "", taskDefinition.family),
-  service: (r) => key(r.service.serviceArn, r.service.clusterArn, r.service.serviceName, r.reconcileAt),
+  service: (r) => key(r.service.serviceArn, r.service.clusterArn, r.service.serviceName, r.reconcileAt, serviceCounts(r.service)),
   taskSet: (r) => key(r.taskSet.taskSetArn, r.taskSet.serviceArn, r.taskSet.id, r.reconcileAt),
   // Tasks are listed by cluster and owner. Owned tasks are stepped by their owner's reconcile; a
   // task is scheduled on its own when it is standalone, or STOPPED and waiting to be forgotten.
-  task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.task.lastStatus === "STOPPED" ? r.forgetAt : r.owner === "" ? r.nextStepAt : undefined),
-  containerInstance: ({ containerInstance }) => key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId),
+  task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.task.lastStatus === "STOPPED" ? r.forgetAt : r.owner === "" ? r.nextStepAt : undefined, taskCounts(r)),
+  containerInstance: ({ containerInstance }) =>
+    key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId, undefined, containerInstanceCounts(containerInstance)),
   capacityProvider: ({ capacityProvider }) => key(capacityProvider.capacityProviderArn, "", capacityProvider.name),
   accountSetting: ({ arn, setting }) => key(arn, "", setting.name),
 };

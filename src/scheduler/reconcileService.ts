@@ -44,7 +44,8 @@ export async function reconcileService(tx: Tx, arn: string, env: ReconcileEnv): 
 }
 
 async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: ReconcileEnv): Promise<void> {
-  const service = record.service;
+  // A copy: a rollback below changes its task definition, and stored records are shared.
+  const service = { ...record.service };
   const arn = service.serviceArn ?? "";
   const scope = scopeOfArn(arn);
   const scopeId = scopeKey(scope);

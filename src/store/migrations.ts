@@ -2,6 +2,8 @@
 export interface Migration {
   readonly version: number;
   readonly statements: readonly string[];
+  /** After the statements: derive every row's key columns (and counts) again from its document. */
+  readonly rekey?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -29,5 +31,15 @@ export const MIGRATIONS: readonly Migration[] = [
     // to write for each of the hundred thousand task rows a large convergence inserts.
     version: 2,
     statements: ["DROP INDEX resources_by_scope"],
+  },
+  {
+    // What each row counts toward its parent (a cluster's services, tasks and instances), and the
+    // sums per parent that SQLite keeps as rows change, so a cluster's counts are one read.
+    version: 3,
+    statements: [
+      "ALTER TABLE resources ADD COLUMN counts TEXT",
+      "CREATE TABLE totals (scope TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (scope, parent, name))",
+    ],
+    rekey: true,
   },
 ];

@@ -7,7 +7,7 @@ import type { Store } from "./store";
 export async function openStore(config: Config): Promise<Store> {
   if (config.postgresUrl) {
     const { PostgresStore } = await import("./postgres");
-    return PostgresStore.connect(config.postgresUrl);
+    return PostgresStore.connect(config.postgresUrl, { freezeRecords: config.freezeRecords });
   }
-  return new SqliteStore(config.inMemory ? {} : { dataDir: path.resolve(config.dataDir) });
+  return new SqliteStore({ ...(config.inMemory ? {} : { dataDir: path.resolve(config.dataDir) }), freezeRecords: config.freezeRecords });
 }

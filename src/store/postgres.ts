@@ -2,11 +2,11 @@
 // runners). Same table and migrations as SQLite. Transactions are SERIALIZABLE and retried on
 // serialization failures, so replicas (and their schedulers) never lose or interleave updates.
 import { Pool, type PoolClient } from "pg";
-import { type RowKey, rowKeyOf } from "../domain/rowKeys";
+import { COUNTED_KINDS, type RowKey, rowKeyOf } from "../domain/rowKeys";
 import type { Records } from "../domain/records";
 import { MIGRATIONS } from "./migrations";
-import { listSql } from "./sqlite";
-import type { DueRow, Kind, ListQuery, Store, Tx } from "./store";
+import { listParams, listSql } from "./sql";
+import { addCounts, deepFreeze, type DueRow, type Kind, type ListQuery, type Store, type StoreOptions, type Totals, type Tx } from "./store";
 
 /** SQLSTATEs that mean "run the transaction again": serialization failure, deadlock. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -24,33 +24,44 @@ function sqlState(error: unknown): string | undefined {
   return error && typeof error === "object" && "code" in error ? String((error as { code: unknown }).code) : undefined;
 }
 
-function txOn(client: PoolClient): Tx {
+function txOn(client: PoolClient, options: StoreOptions): Tx {
+  const parse = (text: string) => (options.freezeRecords ? deepFreeze(JSON.parse(text) as unknown) : (JSON.parse(text) as unknown));
   return {
     get: async <K extends Kind>(kind: K, arn: string) => {
       const result = await client.query<{ doc: string }>({ name: "get", text: "SELECT doc FROM resources WHERE kind = $1 AND arn = $2", values: [kind, arn] });
-      return result.rows[0] ? (JSON.parse(result.rows[0].doc) as Records[K]) : undefined;
+      return result.rows[0] ? (parse(result.rows[0].doc) as Records[K]) : undefined;
     },
     put: async <K extends Kind>(kind: K, doc: Records[K]) => {
       const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
       await client.query({
         name: "put",
-        text: `INSERT INTO resources (kind, arn, scope, parent, name, due, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)
-               ON CONFLICT (kind, arn) DO UPDATE SET scope = excluded.scope, parent = excluded.parent, name = excluded.name, due = excluded.due, doc = excluded.doc`,
-        values: [kind, key.arn, key.scope, key.parent, key.name, key.due, JSON.stringify(doc)],
+        text: `INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (kind, arn) DO UPDATE SET scope = excluded.scope, parent = excluded.parent, name = excluded.name, due = excluded.due, counts = excluded.counts, doc = excluded.doc`,
+        values: [kind, key.arn, key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, JSON.stringify(doc)],
       });
     },
     remove: async (kind: Kind, arn: string) => {
       await client.query({ name: "remove", text: "DELETE FROM resources WHERE kind = $1 AND arn = $2", values: [kind, arn] });
     },
     list: async <K extends Kind>(kind: K, query: ListQuery) => {
-      const { sql, params } = listSql("doc", kind, query);
-      const result = await client.query<{ doc: string }>(numbered(sql), params);
-      return result.rows.map((r) => JSON.parse(r.doc) as Records[K]);
+      const result = await client.query<{ doc: string }>(numbered(listSql("doc", query, false)), listParams(kind, query, false));
+      return result.rows.map((r) => parse(r.doc) as Records[K]);
     },
     count: async (kind: Kind, query: ListQuery) => {
-      const { sql, params } = listSql("COUNT(*) AS n", kind, { ...query, limit: undefined });
-      const result = await client.query<{ n: string }>(numbered(sql), params);
+      const result = await client.query<{ n: string }>(numbered(listSql("COUNT(*) AS n", query, true)), listParams(kind, query, true));
       return Number(result.rows[0]?.n ?? 0);
+    },
+    // Summed when read: a totals row per cluster, updated by every task change, would make
+    // replicas' transactions on one cluster collide under SERIALIZABLE.
+    totals: async (scope: string, parent: string) => {
+      const result = await client.query<{ counts: string }>({
+        name: "totals",
+        text: "SELECT counts FROM resources WHERE kind = ANY($1) AND scope = $2 AND parent = $3 AND counts IS NOT NULL",
+        values: [[...COUNTED_KINDS], scope, parent],
+      });
+      const totals: Record<string, number> = {};
+      for (const row of result.rows) addCounts(totals, JSON.parse(row.counts) as Totals, 1);
+      return totals;
     },
     due: async (now: number, limit: number) => {
       const result = await client.query<{ kind: Kind; arn: string; due: number }>({
@@ -71,15 +82,19 @@ function txOn(client: PoolClient): Tx {
 export class PostgresStore implements Store {
   readonly description: string;
 
-  private constructor(private readonly pool: Pool, url: string) {
+  private constructor(
+    private readonly pool: Pool,
+    url: string,
+    private readonly options: StoreOptions,
+  ) {
     this.description = `postgres ${url.replace(/:\/\/([^:@/]+):[^@/]*@/, "://$1:***@")}`;
   }
 
-  static async connect(url: string): Promise<PostgresStore> {
+  static async connect(url: string, options: StoreOptions = {}): Promise<PostgresStore> {
     const pool = new Pool({ connectionString: url, max: 8 });
     // An idle client's connection error must not crash the process; the next query reports it.
     pool.on("error", () => undefined);
-    const store = new PostgresStore(pool, url);
+    const store = new PostgresStore(pool, url, options);
     await store.migrate();
     return store;
   }
@@ -95,6 +110,7 @@ export class PostgresStore implements Store {
         await client.query("BEGIN");
         try {
           for (const sql of migration.statements) await client.query(sql);
+          if (migration.rekey) await rekey(client);
           await client.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [migration.version, new Date().toISOString()]);
           await client.query("COMMIT");
         } catch (error) {
@@ -108,13 +124,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       for (let attempt = 1; ; attempt++) {
         await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
         try {
-          const result = await fn(txOn(client));
+          const result = await fn(txOn(client, this.options));
           await client.query("COMMIT");
           return result;
         } catch (error) {
@@ -135,5 +151,22 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/** Derives every row's key columns (and counts) from its document again. */
+async function rekey(client: PoolClient): Promise<void> {
+  const rows = await client.query<{ kind: Kind; arn: string; doc: string }>("SELECT kind, arn, doc FROM resources");
+  for (const row of rows.rows) {
+    const key = (rowKeyOf[row.kind] as (r: unknown) => RowKey)(JSON.parse(row.doc));
+    await client.query("UPDATE resources SET scope = $1, parent = $2, name = $3, due = $4, counts = $5 WHERE kind = $6 AND arn = $7", [
+      key.scope,
+      key.parent,
+      key.name,
+      key.due,
+      key.counts ? JSON.stringify(key.counts) : null,
+      row.kind,
+      row.arn,
+    ]);
   }
 }

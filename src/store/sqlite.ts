@@ -1,39 +1,107 @@
 // The default store: embedded SQLite (better-sqlite3) in WAL mode, or in memory.
+//
+// One connection, one transaction at a time, answered synchronously: a transaction's reads run as
+// they come (nothing else writes on this connection meanwhile), and BEGIN IMMEDIATE is issued only
+// at its first write, so a read-only request never takes the write lock nor pays for COMMIT. Every
+// statement is prepared once, chosen by the shape of the query. Documents read by key are parsed
+// once and kept, frozen, while their row is unchanged. On disk, WAL checkpoints run in a worker
+// thread on its own connection, so no request waits for the fsync of a checkpoint.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { Records } from "../domain/records";
-import { type RowKey, rowKeyOf } from "../domain/rowKeys";
-import type { DueRow, Kind, ListQuery, Store, Tx } from "./store";
+import { COUNTED_KINDS, type RowKey, rowKeyOf } from "../domain/rowKeys";
 import { MIGRATIONS } from "./migrations";
+import { listParams, listShape, listSql } from "./sql";
+import { addCounts, deepFreeze, type DueRow, type Kind, type ListQuery, type Store, type StoreOptions, type Totals, type Tx } from "./store";
 
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** Parsed documents kept at most (per store); the oldest go first. */
+const CACHED_DOCUMENTS = 20_000;
+
+interface Queued {
+  run(): void;
+}
 
 export class SqliteStore implements Store {
   readonly description: string;
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Statement>();
-  /** Transactions run one at a time: they share a single connection. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly checkpointer: Worker | undefined;
+  private readonly freezeRecords: boolean;
 
-  constructor(options: { dataDir?: string }) {
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
+  private readonly dataVersion: Statement | undefined;
+  private readonly getDoc: Statement;
+  private readonly getCounts: Statement;
+  private readonly upsert: Statement;
+  private readonly deleteRow: Statement;
+  private readonly deleteCountedRow: Statement;
+  private readonly dueRows: Statement;
+  private readonly minDue: Statement;
+  private readonly totalsOf: Statement;
+  private readonly addTotal: Statement;
+  /** List and count statements by query shape (which optional filters are present). */
+  private readonly listStatements: (Statement | undefined)[] = [];
+  private readonly countStatements: (Statement | undefined)[] = [];
+
+  /** A transaction is running; others wait in `waiting`, in order. */
+  private active = false;
+  private readonly waiting: Queued[] = [];
+  /** The running transaction has begun writing (BEGIN IMMEDIATE was issued). */
+  private writing = false;
+  /** Count changes of the running transaction, by parent, written before it commits. */
+  private readonly pendingTotals = new Map<string, { scope: string; parent: string; counts: Record<string, number> }>();
+
+  private readonly documents = new Map<Kind, Map<string, unknown>>();
+  private cachedCount = 0;
+  private lastDataVersion: unknown;
+
+  constructor(options: { dataDir?: string } & StoreOptions) {
+    this.freezeRecords = options.freezeRecords === true;
+    let file: string | undefined;
     if (options.dataDir) {
       fs.mkdirSync(options.dataDir, { recursive: true });
-      const file = path.join(options.dataDir, "ecslite.sqlite");
+      file = path.join(options.dataDir, "ecslite.sqlite");
       this.db = new Database(file);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
+      // Checkpoints are the worker's (below): none inside a request's COMMIT.
+      this.db.pragma("wal_autocheckpoint = 0");
+      this.db.pragma("journal_size_limit = 67108864");
       this.description = `sqlite ${file}`;
     } else {
       this.db = new Database(":memory:");
       this.description = "sqlite in memory";
     }
     this.db.pragma("busy_timeout = 5000");
-    // A larger page cache and fewer WAL checkpoints: convergence writes many rows in bursts.
     this.db.pragma("cache_size = -65536");
-    this.db.pragma("wal_autocheckpoint = 10000");
     this.db.pragma("temp_store = MEMORY");
     this.migrate();
+
+    const prepare = (sql: string) => this.db.prepare(sql);
+    this.begin = prepare("BEGIN IMMEDIATE");
+    this.commit = prepare("COMMIT");
+    this.rollback = prepare("ROLLBACK");
+    // Another connection (another process on the same directory) committing changes this.
+    this.dataVersion = file ? prepare("PRAGMA data_version").pluck() : undefined;
+    this.getDoc = prepare("SELECT doc FROM resources WHERE kind = ? AND arn = ?").pluck();
+    this.getCounts = prepare("SELECT scope, parent, counts FROM resources WHERE kind = ? AND arn = ?");
+    this.upsert = prepare(
+      `INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (kind, arn) DO UPDATE SET scope = excluded.scope, parent = excluded.parent, name = excluded.name, due = excluded.due, counts = excluded.counts, doc = excluded.doc`,
+    );
+    this.deleteRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ?");
+    this.deleteCountedRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ? RETURNING scope, parent, counts");
+    this.dueRows = prepare("SELECT kind, arn, due FROM resources WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?");
+    this.minDue = prepare("SELECT MIN(due) FROM resources WHERE due IS NOT NULL").pluck();
+    this.totalsOf = prepare("SELECT name, value FROM totals WHERE scope = ? AND parent = ?").raw();
+    this.addTotal = prepare("INSERT INTO totals (scope, parent, name, value) VALUES (?, ?, ?, ?) ON CONFLICT (scope, parent, name) DO UPDATE SET value = totals.value + excluded.value");
+
+    if (file) this.checkpointer = startCheckpointer(file);
   }
 
   private migrate(): void {
@@ -43,99 +111,243 @@ export class SqliteStore implements Store {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
         for (const sql of migration.statements) this.db.exec(sql);
+        if (migration.rekey) this.rekey();
         this.db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(migration.version, new Date().toISOString());
       })();
     }
   }
 
-  private statement(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
+  /** Derives every row's key columns from its document again, and the totals from scratch. */
+  private rekey(): void {
+    const update = this.db.prepare("UPDATE resources SET scope = ?, parent = ?, name = ?, due = ?, counts = ? WHERE kind = ? AND arn = ?");
+    const totals = new Map<string, { scope: string; parent: string; counts: Record<string, number> }>();
+    for (const row of this.db.prepare("SELECT kind, arn, doc FROM resources").all() as { kind: Kind; arn: string; doc: string }[]) {
+      const key = (rowKeyOf[row.kind] as (r: unknown) => RowKey)(JSON.parse(row.doc));
+      update.run(key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, row.kind, row.arn);
+      if (key.counts) addTotals(totals, key.scope, key.parent, key.counts, 1);
     }
-    return s;
+    this.db.exec("DELETE FROM totals");
+    const insert = this.db.prepare("INSERT INTO totals (scope, parent, name, value) VALUES (?, ?, ?, ?)");
+    for (const t of totals.values()) for (const name in t.counts) insert.run(t.scope, t.parent, name, t.counts[name]);
   }
 
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await fn(this.tx);
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw error;
+  transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
+    if (!this.active) return this.run(fn);
+    return new Promise<T>((resolve, reject) => this.waiting.push({ run: () => this.run(fn).then(resolve, reject) }));
+  }
+
+  private run<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
+    this.active = true;
+    let result: T | Promise<T>;
+    try {
+      this.checkDataVersion();
+      result = fn(this.tx);
+    } catch (error) {
+      return this.finish(error, true) as Promise<never>;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => this.finish(value, false),
+        (error: unknown) => this.finish(error, true) as Promise<never>,
+      );
+    }
+    return this.finish(result, false);
+  }
+
+  /** Commits (or rolls back) what the transaction wrote, then starts the next one waiting. */
+  private finish<T>(outcome: T, failed: boolean): Promise<T> {
+    let error: unknown = failed ? outcome : undefined;
+    let ok = !failed;
+    try {
+      if (this.writing) {
+        if (ok) {
+          try {
+            this.flushTotals();
+            this.commit.run();
+          } catch (commitError) {
+            ok = false;
+            error = commitError;
+          }
+        }
+        if (!ok && this.db.inTransaction) this.rollback.run();
+        // What a rolled-back transaction read or cached after its writes may no longer be true.
+        if (!ok) this.forgetDocuments();
       }
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    } finally {
+      this.writing = false;
+      this.pendingTotals.clear();
+      this.active = false;
+      const next = this.waiting.shift();
+      if (next) queueMicrotask(() => next.run());
+    }
+    return ok ? Promise.resolve(outcome) : Promise.reject(error);
+  }
+
+  /** Another connection committed since we last looked: nothing cached can be trusted. */
+  private checkDataVersion(): void {
+    if (!this.dataVersion) return;
+    const version = this.dataVersion.get();
+    if (version !== this.lastDataVersion) {
+      if (this.lastDataVersion !== undefined) this.forgetDocuments();
+      this.lastDataVersion = version;
+    }
+  }
+
+  private beginWrite(): void {
+    if (this.writing) return;
+    this.begin.run();
+    this.writing = true;
+  }
+
+  private flushTotals(): void {
+    for (const t of this.pendingTotals.values()) {
+      for (const name in t.counts) if (t.counts[name] !== 0) this.addTotal.run(t.scope, t.parent, name, t.counts[name]);
+    }
+    this.pendingTotals.clear();
+  }
+
+  private cached(kind: Kind): Map<string, unknown> {
+    let byArn = this.documents.get(kind);
+    if (!byArn) {
+      byArn = new Map();
+      this.documents.set(kind, byArn);
+    }
+    return byArn;
+  }
+
+  private remember(byArn: Map<string, unknown>, arn: string, doc: unknown): void {
+    if (this.cachedCount >= CACHED_DOCUMENTS) this.forgetDocuments();
+    byArn.set(arn, doc);
+    this.cachedCount++;
+  }
+
+  private forget(kind: Kind, arn: string): void {
+    const byArn = this.documents.get(kind);
+    if (byArn?.delete(arn)) this.cachedCount--;
+  }
+
+  private forgetDocuments(): void {
+    this.documents.clear();
+    this.cachedCount = 0;
+  }
+
+  private parse(text: string): unknown {
+    const doc = JSON.parse(text) as unknown;
+    return this.freezeRecords ? deepFreeze(doc) : doc;
+  }
+
+  private listStatement(query: ListQuery, counting: boolean): Statement {
+    const shape = listShape(query, counting);
+    const statements = counting ? this.countStatements : this.listStatements;
+    let statement = statements[shape];
+    if (!statement) {
+      statement = this.db.prepare(listSql(counting ? "COUNT(*)" : "arn, doc", query, counting));
+      if (counting) statement.pluck();
+      else statement.raw();
+      statements[shape] = statement;
+    }
+    return statement;
   }
 
   private readonly tx: Tx = {
-    get: async <K extends Kind>(kind: K, arn: string) => {
-      const row = this.statement("SELECT doc FROM resources WHERE kind = ? AND arn = ?").get(kind, arn) as { doc: string } | undefined;
-      return row ? (JSON.parse(row.doc) as Records[K]) : undefined;
+    get: <K extends Kind>(kind: K, arn: string): Records[K] | undefined => {
+      const byArn = this.cached(kind);
+      const hit = byArn.get(arn);
+      if (hit !== undefined) return hit as Records[K];
+      const text = this.getDoc.get(kind, arn) as string | undefined;
+      if (text === undefined) return undefined;
+      // Shared from now on: frozen, so no reader can change what the next one sees.
+      const doc = deepFreeze(JSON.parse(text) as unknown);
+      this.remember(byArn, arn, doc);
+      return doc as Records[K];
     },
-    put: async <K extends Kind>(kind: K, doc: Records[K]) => {
+    put: <K extends Kind>(kind: K, doc: Records[K]): void => {
       const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
-      this.statement(
-        `INSERT INTO resources (kind, arn, scope, parent, name, due, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (kind, arn) DO UPDATE SET scope = excluded.scope, parent = excluded.parent, name = excluded.name, due = excluded.due, doc = excluded.doc`,
-      ).run(kind, key.arn, key.scope, key.parent, key.name, key.due, JSON.stringify(doc));
+      this.beginWrite();
+      if (COUNTED_KINDS.has(kind)) {
+        const old = this.getCounts.get(kind, key.arn) as { scope: string; parent: string; counts: string | null } | undefined;
+        if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, JSON.parse(old.counts) as Totals, -1);
+        if (key.counts) addTotals(this.pendingTotals, key.scope, key.parent, key.counts, 1);
+      }
+      this.upsert.run(kind, key.arn, key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, JSON.stringify(doc));
+      this.forget(kind, key.arn);
     },
-    remove: async (kind: Kind, arn: string) => {
-      this.statement("DELETE FROM resources WHERE kind = ? AND arn = ?").run(kind, arn);
+    remove: (kind: Kind, arn: string): void => {
+      this.beginWrite();
+      if (COUNTED_KINDS.has(kind)) {
+        const old = this.deleteCountedRow.get(kind, arn) as { scope: string; parent: string; counts: string | null } | undefined;
+        if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, JSON.parse(old.counts) as Totals, -1);
+      } else {
+        this.deleteRow.run(kind, arn);
+      }
+      this.forget(kind, arn);
     },
-    list: async <K extends Kind>(kind: K, query: ListQuery) => {
-      const { sql, params } = listSql("doc", kind, query);
-      return (this.statement(sql).all(...params) as { doc: string }[]).map((r) => JSON.parse(r.doc) as Records[K]);
+    list: <K extends Kind>(kind: K, query: ListQuery): Records[K][] => {
+      const rows = this.listStatement(query, false).all(...listParams(kind, query, false)) as [string, string][];
+      const byArn = this.cached(kind);
+      const docs: Records[K][] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const [arn, text] = rows[i];
+        // Cached documents are shared (and frozen); the others are parsed for this reader alone
+        // and not kept: a listing of a hundred thousand tasks must not flood the cache.
+        docs[i] = (byArn.get(arn) ?? this.parse(text)) as Records[K];
+      }
+      return docs;
     },
-    count: async (kind: Kind, query: ListQuery) => {
-      const { sql, params } = listSql("COUNT(*) AS n", kind, { ...query, limit: undefined });
-      return (this.statement(sql).get(...params) as { n: number }).n;
+    count: (kind: Kind, query: ListQuery): number => this.listStatement(query, true).get(...listParams(kind, query, true)) as number,
+    totals: (scope: string, parent: string): Totals => {
+      const totals: Record<string, number> = {};
+      for (const [name, value] of this.totalsOf.all(scope, parent) as [string, number][]) totals[name] = value;
+      const pending = this.pendingTotals.get(`${scope}\u0000${parent}`);
+      if (pending) addCounts(totals, pending.counts, 1);
+      return totals;
     },
-    due: async (now: number, limit: number) =>
-      this.statement("SELECT kind, arn, due FROM resources WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?").all(now, limit) as DueRow[],
-    nextDue: async () => {
-      const row = this.statement("SELECT MIN(due) AS due FROM resources WHERE due IS NOT NULL").get() as { due: number | null };
-      return row.due ?? undefined;
-    },
+    due: (now: number, limit: number): DueRow[] => this.dueRows.all(now, limit) as DueRow[],
+    nextDue: (): number | undefined => (this.minDue.get() as number | null) ?? undefined,
   };
 
   async reset(): Promise<void> {
-    await this.transaction(async () => {
+    await this.transaction(() => {
+      this.beginWrite();
       this.db.exec("DELETE FROM resources");
+      this.db.exec("DELETE FROM totals");
+      this.forgetDocuments();
     });
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    while (this.active || this.waiting.length) await this.transaction(() => undefined);
+    if (this.checkpointer) await stopCheckpointer(this.checkpointer);
     if (this.db.open) this.db.close();
   }
 }
 
-/** Portable SQL for a list query (also used by the PostgreSQL store, with its own placeholders). */
-export function listSql(columns: string, kind: Kind, query: ListQuery): { sql: string; params: (string | number)[] } {
-  const where = ["kind = ?", "scope = ?"];
-  const params: (string | number)[] = [kind, query.scope];
-  where.push("parent = ?");
-  params.push(query.parent);
-  if (query.name !== undefined) {
-    where.push("name = ?");
-    params.push(query.name);
+function addTotals(into: Map<string, { scope: string; parent: string; counts: Record<string, number> }>, scope: string, parent: string, counts: Totals, sign: 1 | -1): void {
+  const key = `${scope}\u0000${parent}`;
+  let entry = into.get(key);
+  if (!entry) {
+    entry = { scope, parent, counts: {} };
+    into.set(key, entry);
   }
-  if (query.afterArn !== undefined) {
-    where.push("arn > ?");
-    params.push(query.afterArn);
-  }
-  let sql = `SELECT ${columns} FROM resources WHERE ${where.join(" AND ")}`;
-  if (!columns.startsWith("COUNT")) sql += " ORDER BY arn";
-  if (query.limit !== undefined) {
-    sql += " LIMIT ?";
-    params.push(query.limit);
-  }
-  return { sql, params };
+  addCounts(entry.counts, counts, sign);
+}
+
+async function stopCheckpointer(worker: Worker): Promise<void> {
+  // Referenced while it stops, so that the process waits for it to close its connection.
+  worker.ref();
+  const exited = new Promise((resolve) => worker.once("exit", () => resolve("exited")));
+  worker.postMessage("stop");
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, 1000)));
+  if ((await Promise.race([exited, timeout])) !== "exited") await worker.terminate();
+  clearTimeout(timer);
+}
+
+/** Passive checkpoints from a worker thread with its own connection, every so often. */
+function startCheckpointer(file: string): Worker {
+  const worker = new Worker(path.join(__dirname, "checkpointer.js"), { workerData: { file } });
+  worker.unref();
+  // A checkpoint that fails is retried at the next interval; the WAL only grows meanwhile.
+  worker.on("error", () => undefined);
+  return worker;
 }

@@ -14,15 +14,13 @@ import type {
   ListClustersResponse,
   PutClusterCapacityProvidersRequest,
   PutClusterCapacityProvidersResponse,
-  Service,
-  Task,
   UpdateClusterRequest,
   UpdateClusterResponse,
   UpdateClusterSettingsRequest,
   UpdateClusterSettingsResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn, nameOf } from "../../domain/arn";
-import { clusterTaskCounts, isPending, isRunning } from "../../domain/observedState";
+import { type ClusterSummary, clusterSummary } from "../../domain/clusterCounts";
 import type { ClusterRecord } from "../../domain/records";
 import { tagProblem } from "../../domain/tags";
 import {
@@ -40,24 +38,24 @@ import { capacityProviderStrategyProblem } from "../../domain/placement";
 
 const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
+/** A cluster's counts, from the totals the store keeps of what is in it (no listing). */
+async function summaryOf(tx: Tx, ctx: RequestContext, cluster: Wire<Cluster>): Promise<ClusterSummary> {
+  return clusterSummary(await tx.totals(ctx.scope, cluster.clusterArn ?? ""));
+}
+
 /** The cluster with its counts derived from the services, tasks and instances in it. */
-async function withCounts(tx: Tx, ctx: RequestContext, record: ClusterRecord): Promise<Wire<Cluster>> {
-  const clusterArn = record.cluster.clusterArn ?? "";
-  const services = await tx.list("service", { scope: ctx.scope, parent: clusterArn });
-  const standaloneTasks = await tx.list("task", { scope: ctx.scope, parent: clusterArn, name: "" });
-  const counts = clusterTaskCounts(
-    services.map((s) => s.service),
-    standaloneTasks.map((t) => t.task),
-  );
-  const instances = await tx.list("containerInstance", { scope: ctx.scope, parent: clusterArn });
-  const registeredContainerInstancesCount = instances.filter((i) => i.containerInstance.status !== "INACTIVE").length;
+function withCounts(cluster: Wire<Cluster>, summary: ClusterSummary): Wire<Cluster> {
   return {
-    ...record.cluster,
-    activeServicesCount: services.filter((s) => s.service.status === "ACTIVE").length,
-    runningTasksCount: counts.running,
-    pendingTasksCount: counts.pending,
-    registeredContainerInstancesCount,
+    ...cluster,
+    activeServicesCount: summary.activeServicesCount,
+    runningTasksCount: summary.runningTasksCount,
+    pendingTasksCount: summary.pendingTasksCount,
+    registeredContainerInstancesCount: summary.registeredContainerInstancesCount,
   };
+}
+
+async function counted(tx: Tx, ctx: RequestContext, cluster: Wire<Cluster>): Promise<Wire<Cluster>> {
+  return withCounts(cluster, await summaryOf(tx, ctx, cluster));
 }
 
 function settingsProblem(settings: readonly { name?: string; value?: string }[] | undefined): string | undefined {
@@ -108,7 +106,7 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
   return ctx.store.transaction(async (tx) => {
     const arn = arns.cluster(ctx, name);
     const existing = await tx.get("cluster", arn);
-    if (existing && existing.cluster.status === "ACTIVE") return { cluster: await withCounts(tx, ctx, existing) };
+    if (existing && existing.cluster.status === "ACTIVE") return { cluster: await counted(tx, ctx, existing.cluster) };
     await requireCapacityProviders(tx, ctx, input.capacityProviders ?? []);
     const cluster: Wire<Cluster> = {
       clusterArn: arn,
@@ -131,48 +129,16 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
   });
 };
 
-/** Fargate when the launch type (or, without one, a capacity provider) says so; otherwise EC2. */
-function isFargate(launchType: string | undefined, providers: readonly (string | undefined)[]): boolean {
-  if (launchType) return launchType === "FARGATE";
-  return providers.some((p) => (p ?? "").startsWith("FARGATE"));
-}
-
-/** The STATISTICS of DescribeClusters: ECS splits task and service counts by launch type. */
-function launchTypeStatistics(services: readonly Wire<Service>[], tasks: readonly Wire<Task>[]): KeyValuePair[] {
-  const counts = { runningEC2TasksCount: 0, runningFargateTasksCount: 0, pendingEC2TasksCount: 0, pendingFargateTasksCount: 0, activeEC2ServiceCount: 0, activeFargateServiceCount: 0, drainingEC2ServiceCount: 0, drainingFargateServiceCount: 0 };
-  for (const task of tasks) {
-    const fargate = isFargate(task.launchType, [task.capacityProviderName]);
-    if (isRunning(task)) counts[fargate ? "runningFargateTasksCount" : "runningEC2TasksCount"]++;
-    else if (isPending(task)) counts[fargate ? "pendingFargateTasksCount" : "pendingEC2TasksCount"]++;
-  }
-  for (const service of services) {
-    const fargate = isFargate(service.launchType, (service.capacityProviderStrategy ?? []).map((s) => s.capacityProvider));
-    if (service.status === "ACTIVE") counts[fargate ? "activeFargateServiceCount" : "activeEC2ServiceCount"]++;
-    else if (service.status === "DRAINING") counts[fargate ? "drainingFargateServiceCount" : "drainingEC2ServiceCount"]++;
-  }
-  return Object.entries(counts).map(([name, value]) => ({ name, value: String(value) }));
-}
-
-async function statistics(tx: Tx, ctx: RequestContext, cluster: Wire<Cluster>): Promise<KeyValuePair[]> {
-  const clusterArn = cluster.clusterArn ?? "";
-  const services = await tx.list("service", { scope: ctx.scope, parent: clusterArn });
-  const tasks = await tx.list("task", { scope: ctx.scope, parent: clusterArn });
-  return launchTypeStatistics(
-    services.map((s) => s.service),
-    tasks.map((t) => t.task),
-  );
-}
-
 /** The cluster as DescribeClusters shows it for the requested `include` fields. */
-function presented(cluster: Wire<Cluster>, include: readonly string[], stats: KeyValuePair[]): Wire<Cluster> {
+function presented(cluster: Wire<Cluster>, include: ReadonlySet<string>, stats: KeyValuePair[]): Wire<Cluster> {
   const { tags, settings, statistics: _stats, configuration, attachments, ...rest } = cluster;
   return {
     ...rest,
-    statistics: include.includes("STATISTICS") ? stats : [],
-    tags: include.includes("TAGS") ? tags ?? [] : [],
-    ...(include.includes("SETTINGS") ? { settings } : {}),
-    ...(include.includes("CONFIGURATIONS") && configuration ? { configuration } : {}),
-    ...(include.includes("ATTACHMENTS") ? { attachments: attachments ?? [] } : {}),
+    statistics: include.has("STATISTICS") ? stats : [],
+    tags: include.has("TAGS") ? tags ?? [] : [],
+    ...(include.has("SETTINGS") ? { settings } : {}),
+    ...(include.has("CONFIGURATIONS") && configuration ? { configuration } : {}),
+    ...(include.has("ATTACHMENTS") ? { attachments: attachments ?? [] } : {}),
   };
 }
 
@@ -180,14 +146,14 @@ const describeClusters: Handler<DescribeClustersRequest, DescribeClustersRespons
   ctx.store.transaction(async (tx) => {
     const clusters: Wire<Cluster>[] = [];
     const failures: Failure[] = [];
+    const include = new Set(input.include ?? []);
     for (const requested of input.clusters?.length ? input.clusters : [DEFAULT_CLUSTER]) {
       const arn = clusterArnOf(ctx, requested);
       const record = inScope(arn, ctx) ? await tx.get("cluster", arn) : undefined;
       if (!record) failures.push({ arn, reason: "MISSING" });
       else {
-        const include = input.include ?? [];
-        const stats = include.includes("STATISTICS") ? await statistics(tx, ctx, record.cluster) : [];
-        clusters.push(presented(await withCounts(tx, ctx, record), include, stats));
+        const summary = await summaryOf(tx, ctx, record.cluster);
+        clusters.push(presented(withCounts(record.cluster, summary), include, summary.statistics));
       }
     }
     return { clusters, failures };
@@ -211,7 +177,7 @@ const updateCluster: Handler<UpdateClusterRequest, UpdateClusterResponse> = asyn
       ...(input.serviceConnectDefaults?.namespace ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } } : {}),
     };
     await tx.put("cluster", { cluster });
-    return { cluster: await withCounts(tx, ctx, { cluster }) };
+    return { cluster: await counted(tx, ctx, cluster) };
   });
 };
 
@@ -222,7 +188,7 @@ const updateClusterSettings: Handler<UpdateClusterSettingsRequest, UpdateCluster
     const record = await activeCluster(tx, ctx, input.cluster);
     const cluster: Wire<Cluster> = { ...record.cluster, settings: mergeSettings(record.cluster.settings, input.settings ?? []) };
     await tx.put("cluster", { cluster });
-    return { cluster: await withCounts(tx, ctx, { cluster }) };
+    return { cluster: await counted(tx, ctx, cluster) };
   });
 };
 
@@ -241,32 +207,27 @@ const putClusterCapacityProviders: Handler<PutClusterCapacityProvidersRequest, P
     }
     const cluster: Wire<Cluster> = { ...record.cluster, capacityProviders: providers, defaultCapacityProviderStrategy: strategy };
     await tx.put("cluster", { cluster });
-    return { cluster: await withCounts(tx, ctx, { cluster }) };
+    return { cluster: await counted(tx, ctx, cluster) };
   });
 };
 
 const deleteCluster: Handler<DeleteClusterRequest, DeleteClusterResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
     const record = await activeCluster(tx, ctx, input.cluster);
-    const counted = await withCounts(tx, ctx, record);
-    if ((counted.activeServicesCount ?? 0) > 0 || (await hasDrainingServices(tx, ctx, record))) {
+    const summary = await summaryOf(tx, ctx, record.cluster);
+    if (summary.activeServicesCount > 0 || summary.drainingServicesCount > 0) {
       throw new ClusterContainsServicesException("The Cluster cannot be deleted while Services are active.");
     }
-    if ((counted.runningTasksCount ?? 0) + (counted.pendingTasksCount ?? 0) > 0) {
+    if (summary.runningTasksCount + summary.pendingTasksCount > 0) {
       throw new ClusterContainsTasksException("The Cluster cannot be deleted while Tasks are active.");
     }
-    if ((counted.registeredContainerInstancesCount ?? 0) > 0) {
+    if (summary.registeredContainerInstancesCount > 0) {
       throw new ClusterContainsContainerInstancesException("The Cluster cannot be deleted while Container Instances are active or draining.");
     }
-    const cluster: Wire<Cluster> = { ...counted, status: "INACTIVE" };
+    const cluster: Wire<Cluster> = { ...withCounts(record.cluster, summary), status: "INACTIVE" };
     await tx.put("cluster", { cluster });
     return { cluster };
   });
-
-async function hasDrainingServices(tx: Tx, ctx: RequestContext, record: ClusterRecord): Promise<boolean> {
-  const services = await tx.list("service", { scope: ctx.scope, parent: record.cluster.clusterArn ?? "" });
-  return services.some((s) => s.service.status === "DRAINING");
-}
 
 export const clusterHandlers = {
   CreateCluster: createCluster,

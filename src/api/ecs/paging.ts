@@ -11,7 +11,7 @@ export interface Page<T> {
 
 export async function listPage<T>(
   input: { maxResults?: number; nextToken?: string },
-  fetch: (afterArn: string | undefined, limit: number) => Promise<T[]>,
+  fetch: (afterArn: string | undefined, limit: number) => T[] | Promise<T[]>,
   arnOf: (item: T) => string,
   keep: (item: T) => boolean = () => true,
   maxPageSize = MAX_PAGE_SIZE,

@@ -1,0 +1,36 @@
+// A worker thread that checkpoints the SQLite WAL from its own connection (PASSIVE: it never
+// blocks the server's connection), so the fsync of a checkpoint happens here and not inside the
+// COMMIT of a request. The server's connection has automatic checkpoints turned off.
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+
+/** How often to look at the WAL, and how many pages it may hold before a checkpoint. */
+const INTERVAL_MS = 200;
+const MIN_PAGES = 1000;
+
+const db = new Database((workerData as { file: string }).file);
+db.pragma("busy_timeout = 0");
+const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+/** The WAL's size in pages (a checkpoint of nothing reports it without copying). */
+const walPages = db.prepare("PRAGMA wal_checkpoint(NOOP)");
+
+let lastLog = -1;
+const timer = setInterval(() => {
+  try {
+    const { log, checkpointed } = walPages.get() as { busy: number; log: number; checkpointed: number };
+    // Enough to be worth an fsync, or writes have paused and a remainder is waiting.
+    const pending = log - checkpointed;
+    if (pending >= MIN_PAGES || (pending > 0 && log === lastLog)) checkpoint.run();
+    lastLog = log;
+  } catch {
+    // Busy or locked: the next interval tries again.
+  }
+}, INTERVAL_MS);
+
+parentPort?.on("message", (message: unknown) => {
+  if (message === "stop") {
+    clearInterval(timer);
+    db.close();
+    process.exit(0);
+  }
+});
