@@ -1,7 +1,24 @@
 #!/usr/bin/env node
-// ecslite: flags and ECSLITE_* env -> config -> server.
-import { helpText, parseConfig } from "./config";
+// ecslite: flags and ECSLITE_* env -> config -> server. Anything that stops it from starting is
+// one line on stderr naming what to change, and exit status 2.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { type CommandLine, helpText, parseCommandLine } from "./config";
 import { startServer } from "./server";
+import { StartupError } from "./startup";
+
+/** Exit status for every refusal to start (bad options, a port in use, an unreachable store). */
+const CANNOT_START = 2;
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+function refuse(message: string): void {
+  process.stderr.write(`ecslite: ${message}\n`);
+  process.exitCode = CANNOT_START;
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -9,25 +26,40 @@ async function main(): Promise<void> {
     process.stdout.write(helpText());
     return;
   }
-  let config;
-  try {
-    config = parseConfig(argv, process.env);
-  } catch (error) {
-    process.stderr.write(`ecslite: ${(error as Error).message}\n`);
-    process.exitCode = 2;
+  if (argv.includes("--version")) {
+    process.stdout.write(`ecslite ${version()}\n`);
     return;
   }
-  const server = await startServer(config);
-  process.stdout.write(`ecslite listening on ${server.url} (store: ${server.store.description}; clock: ${config.clock}; auth: ${config.auth})\n`);
+  let commandLine: CommandLine;
+  try {
+    commandLine = parseCommandLine(argv, process.env);
+  } catch (error) {
+    refuse((error as Error).message);
+    return;
+  }
+  const { config, origins } = commandLine;
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    if (error instanceof StartupError) refuse(error.messageFor(error.option && origins.get(error.option)));
+    // Not a failure startup knows how to word: still one line, with the stack only on request.
+    else if (config.logLevel === "debug") refuse(`could not start: ${error instanceof Error ? error.stack : String(error)}`);
+    else refuse(`could not start: ${error instanceof Error ? error.message : String(error)} (--log-level debug shows where)`);
+    return;
+  }
+  const { logger } = server;
+  logger.notice(`ecslite listening on ${server.url} (version ${version()}; store: ${server.store.description}; clock: ${config.clock}; auth: ${config.auth})`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`ecslite: ${signal}, finishing in-flight requests and closing the store\n`);
+    logger.notice(`${signal}: finishing in-flight requests and closing the store`);
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`ecslite: error while closing: ${String(error)}\n`);
+        logger.error("error while closing", error);
+        logger.flush();
         process.exit(1);
       },
     );
@@ -37,6 +69,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`ecslite: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`ecslite: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

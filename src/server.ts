@@ -8,6 +8,7 @@ import { tagsOfResource } from "./api/ecs/tags";
 import type { Config } from "./config";
 import { scopeKey } from "./domain/arn";
 import { Logger } from "./logger";
+import type { DestinationStream } from "pino";
 import { type ApiResponse, type Authenticator, type Authorizer, dispatch, errorResponse, JSON_CONTENT_TYPE } from "./protocol/dispatch";
 import { ApiError, RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
 import { defaultAccountResolver } from "./protocol/identity";
@@ -15,11 +16,15 @@ import { createAuth } from "./protocol/auth";
 import { enforceResponseShapes } from "./protocol/responseCheck";
 import { type Clock, RealClock, VirtualClock } from "./scheduler/clock";
 import { Scheduler } from "./scheduler/scheduler";
+import { credentialsFailure, dataDirFailure, listenFailure, postgresFailure, startupStep } from "./startup";
 import { openStore } from "./store/open";
 import type { Store } from "./store/store";
 
 /** How long a shutdown waits for in-flight requests before closing their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** How long startup waits for PostgreSQL to answer before giving up. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Larger bodies are refused with 413 before they are read whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -30,7 +35,13 @@ export interface RunningServer {
   readonly store: Store;
   readonly clock: Clock;
   readonly scheduler: Scheduler | undefined;
+  readonly logger: Logger;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where log lines go (stdout by default); tests and embedders may capture them. */
+  readonly logDestination?: DestinationStream;
 }
 
 /** Random bytes drawn in blocks: ids are made by the hundred thousand when the scheduler starts tasks. */
@@ -96,13 +107,24 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   send(res, { status, body: JSON.stringify(body) }, randomUUID(), "application/json");
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
-  const logger = new Logger(config.logLevel);
+/**
+ * Opens the store, listens and starts the scheduler. A failure of any step rejects with a
+ * StartupError whose message says what to change (src/startup.ts), and leaves nothing open.
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = new Logger({ level: config.logLevel, format: config.logFormat, destination: options.logDestination });
   const randomIds = randomIdSource();
-  const store = await openStore(config);
   const clock: Clock = config.clock === "virtual" ? new VirtualClock() : new RealClock();
+  const resolveAccount = defaultAccountResolver(config.accounts, config.defaultAccount);
+  // Credentials first: a bad file is refused before anything is opened.
+  const { authenticate, authorize, authorizeControl } = await startupStep(
+    () => createAuth(config, clock, resolveAccount, (arn) => store.transaction((tx) => tagsOfResource(tx, arn))),
+    (error) => credentialsFailure(config, error),
+  );
+  const store: Store = config.postgresUrl
+    ? await startupStep(() => openStore(config), (error) => postgresFailure(config, error), POSTGRES_CONNECT_TIMEOUT_MS)
+    : await startupStep(() => openStore(config), (error) => dataDirFailure(config, error));
   const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;
-  const { authenticate, authorize, authorizeControl } = createAuth(config, clock, defaultAccountResolver(config.accounts, config.defaultAccount), (arn) => store.transaction((tx) => tagsOfResource(tx, arn)));
   const wakeScheduler = () => scheduler?.wake();
 
   const contextFor = (caller: { account: string; region: string; principal: string }): RequestContext => ({
@@ -121,28 +143,51 @@ export async function startServer(config: Config): Promise<RunningServer> {
     authenticate: authenticate as Authenticator,
     authorize: authorize as Authorizer | undefined,
     contextFor,
-    onFault: (operation: string, error: unknown) => logger.error(`fault in ${operation}:`, error),
+    onFault: (operation: string, error: unknown) => logger.error(`fault in ${operation}`, error),
     ...(config.checkResponses ? { checkOutput: enforceResponseShapes(logger) } : {}),
   };
 
   let shuttingDown = false;
   const server = http.createServer((req, res) => {
     if (shuttingDown) res.setHeader("connection", "close");
-    handle(req, res).catch((error: unknown) => {
+    const started = performance.now();
+    handle(req, res, started).catch((error: unknown) => {
       logger.error("unexpected error", error);
-      if (!res.headersSent) sendJson(res, 500, { __type: "ServerException", message: "An internal error occurred." });
-      else res.destroy();
+      if (!res.headersSent) {
+        sendJson(res, 500, { __type: "ServerException", message: "An internal error occurred." });
+        logger.request({ requestId: "-", status: 500, errorType: "ServerException", ms: elapsedMs(started) });
+      } else res.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** Answers an API request and writes its log line. */
+  function answer(req: http.IncomingMessage, res: http.ServerResponse, response: ApiResponse, requestId: string, started: number): void {
+    send(res, response, requestId);
+    logger.request({
+      requestId,
+      service: response.operation === undefined ? undefined : "ecs",
+      operation: response.operation,
+      request: response.operation === undefined ? `${req.method} ${(req.url ?? "").slice(0, 100)}` : undefined,
+      account: response.caller?.account,
+      region: response.caller?.region,
+      status: response.status,
+      errorType: response.errorType,
+      ms: elapsedMs(started),
+    });
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, started: number): Promise<void> {
     const url = req.url ?? "/";
-    if (url.startsWith("/_ecslite/") || url.startsWith("/moto-api/")) return control(req, res, url);
+    if (url.startsWith("/_ecslite/") || url.startsWith("/moto-api/")) {
+      await control(req, res, url);
+      logger.debug(`${req.method} ${url.slice(0, 200)}`, { status: res.statusCode, ms: elapsedMs(started) });
+      return;
+    }
     const requestId = randomUUID();
     if (req.method !== "POST" || (url !== "/" && !url.startsWith("/?"))) {
       req.resume();
-      send(res, errorResponse(new SerializationException(`ecslite serves the ECS API as POST / (got ${req.method} ${url.slice(0, 100)}).`)), requestId);
+      answer(req, res, errorResponse(new SerializationException(`ecslite serves the ECS API as POST / (got ${req.method} ${url.slice(0, 100)}).`)), requestId, started);
       return;
     }
     let body: Buffer;
@@ -151,15 +196,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     } catch (error) {
       if (error instanceof RequestEntityTooLargeException) {
         res.setHeader("connection", "close");
-        send(res, errorResponse(error), requestId);
+        answer(req, res, errorResponse(error), requestId, started);
         req.resume();
         return;
       }
       throw error;
     }
-    const response = await dispatch({ method: req.method, path: url, headers: req.headers, body }, dispatchOptions);
-    logger.debug(`${String(req.headers["x-amz-target"] ?? "-")} ${response.status}`);
-    send(res, response, requestId);
+    answer(req, res, await dispatch({ method: req.method, path: url, headers: req.headers, body }, dispatchOptions), requestId, started);
   }
 
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: string): Promise<void> {
@@ -206,10 +249,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    await store.close();
+    throw listenFailure(config, error);
+  }
   const port = (server.address() as AddressInfo).port;
   scheduler?.start();
   let closing: Promise<void> | undefined;
@@ -219,6 +267,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     store,
     clock,
     scheduler,
+    logger,
     close: () =>
       (closing ??= (async () => {
         // Stop accepting; answer what is in flight (with "connection: close"), then close each
@@ -233,6 +282,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearTimeout(deadline);
         await scheduler?.stop();
         await store.close();
+        logger.flush();
       })()),
   };
 }
@@ -243,6 +293,11 @@ function controlAction(method: string, path: string): string {
   if (path === "/_ecslite/clock") return "ecslite:AdvanceClock";
   if (path === "/_ecslite/scheduler/settle") return "ecslite:SettleScheduler";
   return `ecslite:${method} ${path.slice(0, 100)}`;
+}
+
+/** Milliseconds since `started` (a performance.now() reading), to a tenth. */
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
 }
 
 function parseSeconds(body: Buffer): number | undefined {

@@ -282,7 +282,7 @@ describe("--auth sigv4", () => {
     assert.throws(() => parseConfig(["--auth", "sigv4"], {}), /--auth sigv4 needs --credentials FILE/);
     assert.equal(parseConfig(["--auth", "iam", "--credentials", "c.yaml"], {}).credentialsFile, "c.yaml");
     await assert.rejects(startTestServer({ auth: "iam" }), /--auth iam needs --credentials FILE/);
-    await assert.rejects(startTestServer({ auth: "sigv4", credentialsFile: path.join(dir, "missing.yaml") }), /missing\.yaml: cannot be read/);
+    await assert.rejects(startTestServer({ auth: "sigv4", credentialsFile: path.join(dir, "missing.yaml") }), /--credentials \S*missing\.yaml does not exist/);
     const bad = path.join(dir, "bad.yaml");
     writeFileSync(bad, `- accessKeyId: K\n  secretAccessKey: s\n  accountId: "111122223333"\n  policies:\n    - Statement: [{Effect: Allow, Action: "ecs:*"}]\n`);
     await assert.rejects(startTestServer({ auth: "iam", credentialsFile: bad }), /credentials\[0\]\.policies\[0\]\.Statement\[0\] needs exactly one of Resource and NotResource/);

@@ -1,7 +1,7 @@
 // Starting ecslite in-process for a test, and clients pointed at it, as a user's suite would.
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { defaultConfig, type Config } from "../src/config";
-import { startServer, type RunningServer } from "../src/server";
+import { type RunningServer, type StartOptions, startServer } from "../src/server";
 
 export interface TestServer extends RunningServer {
   /** An SDK client for an account (a 12-digit access key is its own account) and region. */
@@ -14,9 +14,9 @@ export interface TestServer extends RunningServer {
   settle(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   // Every response is checked against the model: a shape the model does not allow fails the test that caused it.
-  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", checkResponses: true, freezeRecords: true, ...overrides });
+  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", checkResponses: true, freezeRecords: true, ...overrides }, options);
   const clients: ECSClient[] = [];
   return {
     ...server,

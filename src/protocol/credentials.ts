@@ -15,8 +15,8 @@ export interface Credential {
   readonly controlEndpoints: boolean;
 }
 
-function fail(file: string, message: string): never {
-  throw new Error(`credentials file ${file}: ${message}`);
+function fail(file: string, message: string, cause?: unknown): never {
+  throw new Error(`credentials file ${file}: ${message}`, { cause });
 }
 
 function parsePolicy(file: string, where: string, value: unknown): Policy {
@@ -47,7 +47,7 @@ export function loadCredentials(file: string): Map<string, Credential> {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    fail(file, `cannot be read: ${(error as Error).message}`);
+    fail(file, `cannot be read: ${(error as Error).message}`, error);
   }
   let document: unknown;
   try {

@@ -21,6 +21,9 @@ export interface ApiResponse {
   readonly status: number;
   readonly body: string;
   readonly errorType?: string;
+  /** For the request log: the operation named (if any) and who called (once known). */
+  readonly operation?: string;
+  readonly caller?: Pick<CallerIdentity, "account" | "region">;
 }
 
 /** Establishes who calls (and, with auth on, verifies the signature); throws an ApiError to refuse. */
@@ -74,13 +77,14 @@ export function operationOf(headers: IncomingHttpHeaders): string {
 
 export async function dispatch(request: ApiRequest, options: DispatchOptions): Promise<ApiResponse> {
   let operation = "";
+  let caller: CallerIdentity | undefined;
   try {
     operation = operationOf(request.headers);
     const model = ecsOperations().get(operation);
     if (!model) throw new UnknownOperationException(`Unknown operation '${operation.slice(0, 100)}'.`);
     const body = parseBody(request.body);
     const authenticated = options.authenticate(request);
-    const caller = authenticated instanceof Promise ? await authenticated : authenticated;
+    caller = authenticated instanceof Promise ? await authenticated : authenticated;
     const handler = options.handlers[operation];
     if (!handler) throw new UnsupportedFeatureException(`ecslite does not support the ECS operation ${operation} yet. See docs/compatibility.md for the operations it supports.`);
     const input = decodeInput(body, model.input);
@@ -88,10 +92,11 @@ export async function dispatch(request: ApiRequest, options: DispatchOptions): P
     if (options.authorize) await options.authorize(operation, input, caller, context);
     const output = await (handler as (input: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>)(input, context);
     options.checkOutput?.(operation, output, model.output);
-    return { status: 200, body: JSON.stringify(output ?? {}) };
+    return { status: 200, body: JSON.stringify(output ?? {}), operation, caller };
   } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error);
+    const known = { operation: operation ? operation.slice(0, 100) : undefined, caller };
+    if (error instanceof ApiError) return { ...errorResponse(error), ...known };
     options.onFault?.(operation, error);
-    return errorResponse(new ServerException("An internal error occurred. See the ecslite log for details."));
+    return { ...errorResponse(new ServerException("An internal error occurred. See the ecslite log for details.")), ...known };
   }
 }
