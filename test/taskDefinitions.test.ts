@@ -99,7 +99,7 @@ describe("task definitions", () => {
 
     const latest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "lookup" }));
     assert.equal(latest.taskDefinition?.revision, 2);
-    assert.equal(latest.tags, undefined, "tags only with include TAGS");
+    assert.deepEqual(latest.tags, [], "without include TAGS an empty list, as ECS answers");
 
     const byRevision = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "lookup:1", include: ["TAGS"] }));
     assert.equal(byRevision.taskDefinition?.revision, 1);

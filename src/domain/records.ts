@@ -3,10 +3,13 @@
 import type { CapacityProvider, Cluster, ContainerInstance, Service, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
 import type { Wire } from "../protocol/wire";
 import type { EventPacing } from "./eventPacing";
+import type { AttachmentsInProgress } from "./clusterAttachments";
 import type { HostPortBinding } from "./ports";
 
 export interface ClusterRecord {
   cluster: Wire<Cluster>;
+  /** The latest change of the cluster's attachments, shown in progress until it settles. */
+  attachmentsInProgress?: AttachmentsInProgress;
 }
 
 export interface TaskDefinitionRecord {
@@ -58,6 +61,8 @@ export interface ContainerInstanceRecord {
 
 export interface CapacityProviderRecord {
   capacityProvider: Wire<CapacityProvider>;
+  /** Epoch ms from which a deleted provider shows INACTIVE (until then ACTIVE, DELETE_IN_PROGRESS). */
+  deletedAt?: number;
 }
 
 export interface AccountSettingRecord {

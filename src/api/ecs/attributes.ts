@@ -57,13 +57,17 @@ const deleteAttributes: Handler<DeleteAttributesRequest, DeleteAttributesRespons
   checkAttributes(input.attributes ?? [], true);
   return ctx.store.transaction(async (tx) => {
     const cluster = await activeCluster(tx, ctx, input.cluster);
+    const deleted: Wire<Attribute>[] = [];
     for (const attribute of input.attributes ?? []) {
       const record = await target(tx, ctx, cluster, attribute.targetId ?? "");
       const attributes = record.containerInstance.attributes ?? [];
-      if (!attributes.some((a) => a.name === attribute.name)) throw new ResourceNotFoundException(`The attribute ${attribute.name} does not exist on ${attribute.targetId}.`);
-      await tx.put("containerInstance", { containerInstance: { ...record.containerInstance, attributes: attributes.filter((a) => a.name !== attribute.name) } });
+      const existing = attributes.find((a) => a.name === attribute.name);
+      if (!existing) throw new ResourceNotFoundException(`The attribute ${attribute.name} does not exist on ${attribute.targetId}.`);
+      await tx.put("containerInstance", { ...record, containerInstance: { ...record.containerInstance, attributes: attributes.filter((a) => a.name !== attribute.name) } });
+      // The answer names each deleted attribute with the value it had (the AWS CLI's delete-attributes example).
+      deleted.push({ ...attribute, ...(existing.value !== undefined ? { value: existing.value } : {}) });
     }
-    return { attributes: input.attributes ?? [] };
+    return { attributes: deleted };
   });
 };
 

@@ -18,6 +18,7 @@ import { ClientException, InvalidParameterException, ResourceInUseException } fr
 import type { Wire } from "../../protocol/wire";
 import type { Handler, RequestContext } from "../context";
 import { inScope } from "./resolve";
+import type { CapacityProviderRecord } from "../../domain/records";
 import type { Tx } from "../../store/store";
 
 export const BUILT_IN_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
@@ -27,12 +28,22 @@ function builtIn(ctx: RequestContext, name: string): Wire<CapacityProvider> {
   return { capacityProviderArn: arns.capacityProvider(ctx, name), name, status: "ACTIVE", tags: [], type: name === "FARGATE" ? "FARGATE" : "FARGATE_SPOT" };
 }
 
-async function findProvider(tx: Tx, ctx: RequestContext, nameOrArn: string): Promise<Wire<CapacityProvider> | undefined> {
+async function findProvider(tx: Tx, ctx: RequestContext, nameOrArn: string): Promise<CapacityProviderRecord | undefined> {
   const name = nameOf(nameOrArn);
-  if ((BUILT_IN_PROVIDERS as readonly string[]).includes(name)) return builtIn(ctx, name);
+  if ((BUILT_IN_PROVIDERS as readonly string[]).includes(name)) return { capacityProvider: builtIn(ctx, name) };
   const arn = arns.capacityProvider(ctx, name);
   if (nameOrArn.startsWith("arn:") && (!inScope(nameOrArn, ctx) || nameOrArn !== arn)) return undefined;
-  return (await tx.get("capacityProvider", arn))?.capacityProvider;
+  return tx.get("capacityProvider", arn);
+}
+
+/**
+ * The provider as ECS shows it at `now`: a deleted one is ACTIVE with updateStatus
+ * DELETE_IN_PROGRESS for one step (the AWS CLI's delete-capacity-provider example), then INACTIVE
+ * with DELETE_COMPLETE.
+ */
+export function presentedProvider(record: CapacityProviderRecord, now: number): Wire<CapacityProvider> {
+  if (record.deletedAt === undefined || now >= record.deletedAt) return record.capacityProvider;
+  return { ...record.capacityProvider, status: "ACTIVE", updateStatus: "DELETE_IN_PROGRESS" };
 }
 
 const createCapacityProvider: Handler<CreateCapacityProviderRequest, CreateCapacityProviderResponse> = async (input, ctx) => {
@@ -74,13 +85,12 @@ const createCapacityProvider: Handler<CreateCapacityProviderRequest, CreateCapac
 const describeCapacityProviders: Handler<DescribeCapacityProvidersRequest, DescribeCapacityProvidersResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
     const includeTags = input.include?.includes("TAGS") ?? false;
-    const show = (p: Wire<CapacityProvider>) => {
-      const { tags, ...rest } = p;
-      return includeTags ? { ...rest, tags: tags ?? [] } : rest;
-    };
+    const now = ctx.clock.now();
+    // Without include TAGS, ECS answers an empty list (the AWS CLI's describe-capacity-providers example).
+    const show = (p: CapacityProviderRecord) => ({ ...presentedProvider(p, now), tags: includeTags ? p.capacityProvider.tags ?? [] : [] });
     if (!input.capacityProviders?.length) {
-      const own = (await tx.list("capacityProvider", { scope: ctx.scope, parent: "" })).map((r) => r.capacityProvider).filter((p) => p.status === "ACTIVE");
-      return { capacityProviders: [...BUILT_IN_PROVIDERS.map((n) => builtIn(ctx, n)), ...own].map(show), failures: [] };
+      const own = (await tx.list("capacityProvider", { scope: ctx.scope, parent: "" })).filter((p) => presentedProvider(p, now).status === "ACTIVE");
+      return { capacityProviders: [...BUILT_IN_PROVIDERS.map((n) => ({ capacityProvider: builtIn(ctx, n) })), ...own].map(show), failures: [] };
     }
     const capacityProviders: Wire<CapacityProvider>[] = [];
     const failures: Failure[] = [];
@@ -124,8 +134,10 @@ const deleteCapacityProvider: Handler<DeleteCapacityProviderRequest, DeleteCapac
       throw new ResourceInUseException("The specified capacity provider is in use and cannot be removed. Disassociate it from every cluster first.");
     }
     const capacityProvider: Wire<CapacityProvider> = { ...record.capacityProvider, status: "INACTIVE", updateStatus: "DELETE_COMPLETE" };
-    await tx.put("capacityProvider", { capacityProvider });
-    return { capacityProvider };
+    const deleted: CapacityProviderRecord = { capacityProvider, deletedAt: ctx.clock.now() + ctx.config.stepMs };
+    await tx.put("capacityProvider", deleted);
+    // The answer shows the deletion under way, as ECS's does, whatever the step time.
+    return { capacityProvider: presentedProvider({ ...deleted, deletedAt: Number.POSITIVE_INFINITY }, ctx.clock.now()) };
   });
 
 export const capacityProviderHandlers = {

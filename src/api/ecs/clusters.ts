@@ -1,6 +1,8 @@
 // Clusters: CreateCluster, DescribeClusters, ListClusters, UpdateCluster, UpdateClusterSettings,
 // DeleteCluster, PutClusterCapacityProviders.
 import type {
+  CapacityProvider,
+  CapacityProviderStrategyItem,
   Cluster,
   CreateClusterRequest,
   CreateClusterResponse,
@@ -20,6 +22,7 @@ import type {
   UpdateClusterSettingsResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn, nameOf } from "../../domain/arn";
+import { nextAttachments, presentedAttachments } from "../../domain/clusterAttachments";
 import { type ClusterSummary, clusterSummary } from "../../domain/clusterCounts";
 import type { ClusterRecord } from "../../domain/records";
 import { tagProblem } from "../../domain/tags";
@@ -73,17 +76,41 @@ function mergeSettings<T extends { name?: string }>(existing: readonly T[] | und
   return [...byName.values()];
 }
 
-/** Refuses providers that do not exist in the caller's account and region (FARGATE* always do). */
-async function requireCapacityProviders(tx: Tx, ctx: RequestContext, providers: readonly string[]): Promise<void> {
+/** The providers, refusing any that does not exist in the caller's account and region (FARGATE* always do). */
+async function requireCapacityProviders(tx: Tx, ctx: RequestContext, providers: readonly string[]): Promise<Wire<CapacityProvider>[]> {
+  const found: Wire<CapacityProvider>[] = [];
   for (const provider of providers) {
     if (provider === "FARGATE" || provider === "FARGATE_SPOT") continue;
     const arn = arns.capacityProvider(ctx, nameOf(provider));
     // An ARN must be exactly the provider's own: another account's provider of the same name is not ours.
-    const found = isArn(provider) && provider !== arn ? undefined : await tx.get("capacityProvider", arn);
-    if (!found || found.capacityProvider.status !== "ACTIVE") {
+    const record = isArn(provider) && provider !== arn ? undefined : await tx.get("capacityProvider", arn);
+    if (!record || record.capacityProvider.status !== "ACTIVE") {
       throw new InvalidParameterException(`The specified capacity provider '${provider}' does not exist. Specify a valid capacity provider and try again.`);
     }
+    found.push(record.capacityProvider);
   }
+  return found;
+}
+
+/** A strategy as ECS stores it: weight and base 0 unless given. */
+function normalizedStrategy(strategy: readonly CapacityProviderStrategyItem[]): CapacityProviderStrategyItem[] {
+  return strategy.map((item) => ({ capacityProvider: item.capacityProvider, weight: item.weight ?? 0, base: item.base ?? 0 }));
+}
+
+/** The cluster record after a change of its providers or Service Connect namespace, the change in progress for one step. */
+function withAttachments(ctx: RequestContext, record: ClusterRecord, providers: readonly Wire<CapacityProvider>[], serviceConnect: { wanted: boolean; changed: boolean }): ClusterRecord {
+  const { attachments, inProgress } = nextAttachments(record.cluster.attachments ?? [], providers, serviceConnect, () => ctx.ids.uuid());
+  const { attachmentsStatus: _status, ...cluster } = record.cluster;
+  return { ...record, cluster: { ...cluster, attachments }, attachmentsInProgress: { settlesAt: ctx.clock.now() + ctx.config.stepMs, statuses: inProgress } };
+}
+
+/**
+ * A write's answer: the cluster with its counts and, when it has any, its attachments (a write that
+ * changed them shows its change in progress).
+ */
+async function written(tx: Tx, ctx: RequestContext, record: ClusterRecord, changedAttachments: boolean): Promise<Wire<Cluster>> {
+  const { attachments: _attachments, attachmentsStatus: _status, ...rest } = await counted(tx, ctx, record.cluster);
+  return { ...rest, ...presentedAttachments(record.cluster, record.attachmentsInProgress, ctx.clock.now(), changedAttachments) };
 }
 
 const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = async (input, ctx) => {
@@ -106,8 +133,8 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
   return ctx.store.transaction(async (tx) => {
     const arn = arns.cluster(ctx, name);
     const existing = await tx.get("cluster", arn);
-    if (existing && existing.cluster.status === "ACTIVE") return { cluster: await counted(tx, ctx, existing.cluster) };
-    await requireCapacityProviders(tx, ctx, input.capacityProviders ?? []);
+    if (existing && existing.cluster.status === "ACTIVE") return { cluster: await written(tx, ctx, existing, false) };
+    const providers = await requireCapacityProviders(tx, ctx, input.capacityProviders ?? []);
     const cluster: Wire<Cluster> = {
       clusterArn: arn,
       clusterName: name,
@@ -120,25 +147,29 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
       tags: input.tags ?? [],
       settings: mergeSettings([{ name: "containerInsights", value: "disabled" }], input.settings ?? []),
       capacityProviders: input.capacityProviders ?? [],
-      defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+      defaultCapacityProviderStrategy: normalizedStrategy(input.defaultCapacityProviderStrategy ?? []),
       ...(input.configuration ? { configuration: input.configuration } : {}),
       ...(input.serviceConnectDefaults?.namespace ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } } : {}),
     };
-    await tx.put("cluster", { cluster });
-    return { cluster };
+    const record = withAttachments(ctx, { cluster }, providers, { wanted: !!cluster.serviceConnectDefaults, changed: true });
+    await tx.put("cluster", record);
+    return { cluster: await written(tx, ctx, record, true) };
   });
 };
 
-/** The cluster as DescribeClusters shows it for the requested `include` fields. */
-function presented(cluster: Wire<Cluster>, include: ReadonlySet<string>, stats: KeyValuePair[]): Wire<Cluster> {
-  const { tags, settings, statistics: _stats, configuration, attachments, ...rest } = cluster;
+/**
+ * The cluster as DescribeClusters shows it for the requested `include` fields. Settings come with
+ * any include (the AWS CLI's describe-clusters example with ATTACHMENTS lists them).
+ */
+function presented(record: ClusterRecord, cluster: Wire<Cluster>, include: ReadonlySet<string>, stats: KeyValuePair[], now: number): Wire<Cluster> {
+  const { tags, settings, statistics: _stats, configuration, attachments: _attachments, attachmentsStatus: _status, ...rest } = cluster;
   return {
     ...rest,
     statistics: include.has("STATISTICS") ? stats : [],
     tags: include.has("TAGS") ? tags ?? [] : [],
-    ...(include.has("SETTINGS") ? { settings } : {}),
+    ...(include.size > 0 ? { settings: settings ?? [] } : {}),
     ...(include.has("CONFIGURATIONS") && configuration ? { configuration } : {}),
-    ...(include.has("ATTACHMENTS") ? { attachments: attachments ?? [] } : {}),
+    ...(include.has("ATTACHMENTS") ? { attachments: [], ...presentedAttachments(record.cluster, record.attachmentsInProgress, now) } : {}),
   };
 }
 
@@ -153,7 +184,7 @@ const describeClusters: Handler<DescribeClustersRequest, DescribeClustersRespons
       if (!record) failures.push({ arn, reason: "MISSING" });
       else {
         const summary = await summaryOf(tx, ctx, record.cluster);
-        clusters.push(presented(withCounts(record.cluster, summary), include, summary.statistics));
+        clusters.push(presented(record, withCounts(record.cluster, summary), include, summary.statistics, ctx.clock.now()));
       }
     }
     return { clusters, failures };
@@ -176,8 +207,13 @@ const updateCluster: Handler<UpdateClusterRequest, UpdateClusterResponse> = asyn
       ...(input.configuration ? { configuration: input.configuration } : {}),
       ...(input.serviceConnectDefaults?.namespace ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } } : {}),
     };
-    await tx.put("cluster", { cluster });
-    return { cluster: await counted(tx, ctx, cluster) };
+    const namespace = input.serviceConnectDefaults?.namespace;
+    const newNamespace = !!namespace && namespace !== record.cluster.serviceConnectDefaults?.namespace;
+    const updated = newNamespace
+      ? withAttachments(ctx, { ...record, cluster }, await requireCapacityProviders(tx, ctx, cluster.capacityProviders ?? []), { wanted: true, changed: true })
+      : { ...record, cluster };
+    await tx.put("cluster", updated);
+    return { cluster: await written(tx, ctx, updated, newNamespace) };
   });
 };
 
@@ -186,9 +222,9 @@ const updateClusterSettings: Handler<UpdateClusterSettingsRequest, UpdateCluster
   if (settingsError) throw new InvalidParameterException(settingsError);
   return ctx.store.transaction(async (tx) => {
     const record = await activeCluster(tx, ctx, input.cluster);
-    const cluster: Wire<Cluster> = { ...record.cluster, settings: mergeSettings(record.cluster.settings, input.settings ?? []) };
-    await tx.put("cluster", { cluster });
-    return { cluster: await counted(tx, ctx, cluster) };
+    const updated: ClusterRecord = { ...record, cluster: { ...record.cluster, settings: mergeSettings(record.cluster.settings, input.settings ?? []) } };
+    await tx.put("cluster", updated);
+    return { cluster: await written(tx, ctx, updated, false) };
   });
 };
 
@@ -199,15 +235,16 @@ const putClusterCapacityProviders: Handler<PutClusterCapacityProvidersRequest, P
   if (strategyError) throw new InvalidParameterException(strategyError);
   return ctx.store.transaction(async (tx) => {
     const record = await activeCluster(tx, ctx, input.cluster);
-    await requireCapacityProviders(tx, ctx, providers);
+    const providerRecords = await requireCapacityProviders(tx, ctx, providers);
     for (const item of strategy) {
       if (!providers.includes(item.capacityProvider ?? "")) {
         throw new InvalidParameterException("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
       }
     }
-    const cluster: Wire<Cluster> = { ...record.cluster, capacityProviders: providers, defaultCapacityProviderStrategy: strategy };
-    await tx.put("cluster", { cluster });
-    return { cluster: await counted(tx, ctx, cluster) };
+    const cluster: Wire<Cluster> = { ...record.cluster, capacityProviders: providers, defaultCapacityProviderStrategy: normalizedStrategy(strategy) };
+    const updated = withAttachments(ctx, { ...record, cluster }, providerRecords, { wanted: !!cluster.serviceConnectDefaults, changed: false });
+    await tx.put("cluster", updated);
+    return { cluster: await written(tx, ctx, updated, true) };
   });
 };
 
@@ -225,7 +262,7 @@ const deleteCluster: Handler<DeleteClusterRequest, DeleteClusterResponse> = asyn
       throw new ClusterContainsContainerInstancesException("The Cluster cannot be deleted while Container Instances are active or draining.");
     }
     const cluster: Wire<Cluster> = { ...withCounts(record.cluster, summary), status: "INACTIVE" };
-    await tx.put("cluster", { cluster });
+    await tx.put("cluster", { ...record, cluster });
     return { cluster };
   });
 

@@ -114,7 +114,8 @@ const describeTaskDefinition: Handler<DescribeTaskDefinitionRequest, DescribeTas
     // "family" alone means the latest ACTIVE revision; an explicit revision is found in any status.
     const record = await findTaskDefinition(tx, ctx, reference);
     if (!ref || !record) throw new ClientException("Unable to describe task definition.");
-    return { taskDefinition: record.taskDefinition, ...(input.include?.includes("TAGS") ? { tags: record.tags } : {}) };
+    // Without include TAGS, ECS answers an empty list (the AWS CLI's describe-task-definition example).
+    return { taskDefinition: record.taskDefinition, tags: input.include?.includes("TAGS") ? record.tags : [] };
   });
 
 /** All task definitions of the caller's scope, by family then revision. */
