@@ -29,6 +29,10 @@ export interface Config {
   stoppedTaskRetentionMs: number;
   /** How often the scheduler polls the store when nothing woke it (ms). */
   schedulerIntervalMs: number;
+  /** Open client connections served at once; more are answered 503 and closed. */
+  maxConnections: number;
+  /** Time a client has to send a whole request (headers and body), in ms; then 408 and the connection closes. */
+  requestTimeoutMs: number;
   /** The tasks-per-service quota: the largest desiredCount CreateService and UpdateService accept. */
   maxTasksPerService: number;
   /** Start the scheduler with the server (false only for tests of the API alone). */
@@ -98,6 +102,8 @@ export const OPTIONS: readonly Option[] = [
   { flag: "--task-step-ms", env: "ECSLITE_TASK_STEP_MS", arg: "MS", help: "time each task lifecycle step takes (default 300: about a second from PROVISIONING to RUNNING); 0 is the zero-delay mode", apply: (c, v) => (c.stepMs = positiveInteger(v)) },
   { flag: "--stopped-task-retention", env: "ECSLITE_STOPPED_TASK_RETENTION_MS", arg: "MS", help: "how long STOPPED tasks stay describable (default 3600000, one hour)", apply: (c, v) => (c.stoppedTaskRetentionMs = positiveInteger(v)) },
   { flag: "--scheduler-interval-ms", env: "ECSLITE_SCHEDULER_INTERVAL_MS", arg: "MS", help: "how often the scheduler polls the store (default 100)", apply: (c, v) => (c.schedulerIntervalMs = positiveInteger(v, 1)) },
+  { flag: "--max-connections", env: "ECSLITE_MAX_CONNECTIONS", arg: "N", help: "client connections served at once; more are refused with 503 (default 1000)", apply: (c, v) => (c.maxConnections = positiveInteger(v, 1, 1_000_000)) },
+  { flag: "--request-timeout-ms", env: "ECSLITE_REQUEST_TIMEOUT_MS", arg: "MS", help: "time a client has to send a whole request before 408 (default 30000)", apply: (c, v) => (c.requestTimeoutMs = positiveInteger(v, 100, 3_600_000)) },
   { flag: "--max-tasks-per-service", env: "ECSLITE_MAX_TASKS_PER_SERVICE", arg: "N", help: "largest desiredCount a service may have (default 5000, ECS's tasks-per-service quota)", apply: (c, v) => (c.maxTasksPerService = positiveInteger(v, 1, 1_000_000)) },
   { flag: "--no-scheduler", env: "ECSLITE_NO_SCHEDULER", help: "serve the API without running the task scheduler", apply: (c, v) => (c.scheduler = !flagValue(v)) },
   { flag: "--check-responses", env: "ECSLITE_CHECK_RESPONSES", help: "check every response against the SDK model's output shape; a mismatch is logged and answered with ServerException (for test suites)", apply: (c, v) => (c.checkResponses = flagValue(v)) },
@@ -118,6 +124,8 @@ export function defaultConfig(): Config {
     stepMs: 300,
     stoppedTaskRetentionMs: 3_600_000,
     schedulerIntervalMs: 100,
+    maxConnections: 1000,
+    requestTimeoutMs: 30_000,
     maxTasksPerService: 5000,
     scheduler: true,
     checkResponses: false,

@@ -1,7 +1,7 @@
 // The HTTP server: the ECS API on POST /, control endpoints under /_ecslite/, nothing else.
 import { randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { IdSource, RequestContext } from "./api/context";
 import { handlers } from "./api/ecs";
 import { tagsOfResource } from "./api/ecs/tags";
@@ -28,6 +28,12 @@ export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Larger bodies are refused with 413 before they are read whole. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Time a client has to send its request headers (at most --request-timeout-ms). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+
+/** A client that went away, or was timed out, before its request arrived whole: nothing to answer. */
+class ClientGone extends Error {}
 
 export interface RunningServer {
   readonly url: string;
@@ -88,7 +94,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on("error", reject);
+    req.on("error", () => reject(new ClientGone()));
+    req.on("aborted", () => reject(new ClientGone()));
   });
 }
 
@@ -105,6 +112,22 @@ function send(res: http.ServerResponse, response: ApiResponse, requestId: string
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   send(res, { status, body: JSON.stringify(body) }, randomUUID(), "application/json");
+}
+
+/** The whole answer to a connection over the cap, written before any request is read. */
+function connectionRefusal(maxConnections: number): string {
+  const body = JSON.stringify({ __type: "ServiceUnavailableException", message: `ecslite is serving its maximum of ${maxConnections} connections (--max-connections); retry later.` });
+  return [
+    "HTTP/1.1 503 Service Unavailable",
+    `content-type: ${JSON_CONTENT_TYPE}`,
+    `content-length: ${Buffer.byteLength(body)}`,
+    "x-amzn-errortype: ServiceUnavailableException",
+    `x-amzn-requestid: ${randomUUID()}`,
+    "retry-after: 1",
+    "connection: close",
+    "",
+    body,
+  ].join("\r\n");
 }
 
 /**
@@ -148,10 +171,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   let shuttingDown = false;
-  const server = http.createServer((req, res) => {
+  // A client has requestTimeoutMs to send a whole request (headers within HEADERS_TIMEOUT_MS), then
+  // gets 408 and its connection closes; checked every second, not Node's default 30 s.
+  const timeouts = { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs), connectionsCheckingInterval: 1000 };
+  const refused = new WeakSet<object>();
+  const server = http.createServer(timeouts, (req, res) => {
+    if (refused.has(req.socket)) {
+      req.resume(); // already answered 503 and closing
+      return;
+    }
     if (shuttingDown) res.setHeader("connection", "close");
     const started = performance.now();
     handle(req, res, started).catch((error: unknown) => {
+      if (error instanceof ClientGone) return;
       logger.error("unexpected error", error);
       if (!res.headersSent) {
         sendJson(res, 500, { __type: "ServerException", message: "An internal error occurred." });
@@ -160,6 +192,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
   });
   server.keepAliveTimeout = 65_000;
+  // At most maxConnections open client connections; one more is answered 503 (which SDKs retry) and closed.
+  let openConnections = 0;
+  server.prependListener("connection", (socket: Socket) => {
+    if (openConnections >= config.maxConnections) {
+      refused.add(socket);
+      socket.end(connectionRefusal(config.maxConnections));
+      return;
+    }
+    openConnections++;
+    socket.once("close", () => openConnections--);
+  });
 
   /** Answers an API request and writes its log line. */
   function answer(req: http.IncomingMessage, res: http.ServerResponse, response: ApiResponse, requestId: string, started: number): void {
@@ -206,7 +249,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: string): Promise<void> {
-    const body = await readBody(req).catch(() => Buffer.alloc(0));
+    const body = await readBody(req).catch((error: unknown) => {
+      if (error instanceof ClientGone) throw error;
+      return Buffer.alloc(0);
+    });
     const path = url.split("?")[0];
     // Health and the time are open; everything that changes state is checked like an API call.
     const open = req.method === "GET" && (path === "/_ecslite/health" || path === "/_ecslite/clock");
