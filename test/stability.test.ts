@@ -14,7 +14,11 @@ import {
   RegisterTaskDefinitionCommand,
   type Task,
   type TaskSet,
+  waitUntilServicesStable,
 } from "@aws-sdk/client-ecs";
+import { execFile, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { startTestServer, type TestServer } from "./harness";
 
 const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } };
@@ -118,6 +122,42 @@ describe("a task set whose tasks fail their container health checks (issue 9's s
   });
 });
 
+describe("the same on the real clock: no STEADY_STATE flicker at the end of the grace period", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    server = await startTestServer({ clock: "real", stepMs: 100, schedulerIntervalMs: 10 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    await unhealthyTaskDefinition(client, "sick");
+  });
+  after(() => server.close());
+
+  it("polling every few ms through the grace period and the kills never sees STEADY_STATE", async () => {
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "s", desiredCount: 2, healthCheckGracePeriodSeconds: 1, deploymentController: { type: "EXTERNAL" } }));
+    await server.settle();
+    const before = new Set(((await client.send(new DescribeServicesCommand({ cluster: "c", services: ["s"] }))).services?.[0]?.events ?? []).map((e) => e.id));
+    const id =
+      (await client.send(new CreateTaskSetCommand({ cluster: "c", service: "s", taskDefinition: "sick", launchType: "FARGATE", networkConfiguration: NETWORK, scale: { value: 100, unit: "PERCENT" } })))
+        .taskSet?.id ?? "";
+    const until = Date.now() + 3000;
+    let polls = 0;
+    let sawRunning = false;
+    while (Date.now() < until) {
+      const set = await taskSetOf(client, "c", "s", id);
+      polls++;
+      if ((set.runningCount ?? 0) > 0) sawRunning = true;
+      assert.equal(set.stabilityStatus, "STABILIZING", `poll ${polls}: runningCount ${set.runningCount}, pendingCount ${set.pendingCount}`);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    assert.ok(sawRunning && polls > 50, `the polls covered running tasks (${polls} polls)`);
+    const stopped = (await tasksOfSet(client, "c", id)).filter((t) => t.stoppedReason === "Task failed container health checks");
+    assert.ok(stopped.length >= 2, "the grace period ended and the tasks were killed while polling");
+    const messages = ((await client.send(new DescribeServicesCommand({ cluster: "c", services: ["s"] }))).services?.[0]?.events ?? []).filter((e) => !before.has(e.id)).map((e) => e.message);
+    assert.ok(!messages.includes("(service s) has reached a steady state."), messages.join("\n"));
+  });
+});
+
 describe("repeated service events, paced as ECS paces them", () => {
   let server: TestServer;
   let client: ECSClient;
@@ -151,5 +191,64 @@ describe("repeated service events, paced as ECS paces them", () => {
     assert.equal(await steady(), 1, "five hours later, still one");
     await server.advance(3600);
     assert.equal(await steady(), 2, "six hours later, the periodic report");
+  });
+});
+
+describe("waiting for an EXTERNAL rollout, as the README says", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    server = await startTestServer({ clock: "real", stepMs: 500, schedulerIntervalMs: 20 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: "web",
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: [{ name: "app", image: "nginx" }],
+      }),
+    );
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "s", desiredCount: 2, deploymentController: { type: "EXTERNAL" } }));
+  });
+  after(() => server.close());
+
+  it("the README's AWS CLI loop waits until the task set is STEADY_STATE; services-stable never succeeds for the EXTERNAL service", async (t) => {
+    const id =
+      (await client.send(new CreateTaskSetCommand({ cluster: "c", service: "s", taskDefinition: "web", launchType: "FARGATE", networkConfiguration: NETWORK, scale: { value: 100, unit: "PERCENT" } })))
+        .taskSet?.id ?? "";
+    const probe = spawnSync("aws", ["--version"], { encoding: "utf8" });
+    if (probe.error || probe.status !== 0) {
+      t.skip("the AWS CLI ('aws') is not installed");
+    } else {
+      const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+      const loop = /```sh\n(# wait for a task set to reach STEADY_STATE[\s\S]*?)```/.exec(readme)?.[1];
+      assert.ok(loop, "the README has the loop");
+      const { AWS_PROFILE: _profile, AWS_ENDPOINT_URL_ECS: _ecsEndpoint, ...inherited } = process.env;
+      const env = {
+        ...inherited,
+        AWS_ENDPOINT_URL: server.url,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_DEFAULT_REGION: "us-east-1",
+        AWS_CONFIG_FILE: "/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+        CLUSTER: "c",
+        SERVICE: "s",
+        TASK_SET: id,
+      };
+      await new Promise<void>((resolve, reject) => {
+        execFile("bash", ["-c", `set -e\n${loop}\necho "$status"`], { env, timeout: 60_000 }, (error, out, err) => {
+          if (error) reject(new Error(`${error.message}\n${out}\n${err}`));
+          else if (out.trim() !== "STEADY_STATE") reject(new Error(`the loop ended with ${out}`));
+          else resolve();
+        });
+      });
+    }
+    const set = await taskSetOf(client, "c", "s", id);
+    assert.deepEqual([set.stabilityStatus, set.runningCount], ["STEADY_STATE", 2]);
+    await assert.rejects(waitUntilServicesStable({ client, maxWaitTime: 2, minDelay: 1, maxDelay: 1 }, { cluster: "c", services: ["s"] }), /TimeoutError|timed out|Waiter has timed out/i);
   });
 });
