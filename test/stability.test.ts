@@ -14,6 +14,7 @@ import {
   RegisterTaskDefinitionCommand,
   type Task,
   type TaskSet,
+  UpdateServiceCommand,
   waitUntilServicesStable,
 } from "@aws-sdk/client-ecs";
 import { execFile, spawnSync } from "node:child_process";
@@ -250,5 +251,62 @@ describe("waiting for an EXTERNAL rollout, as the README says", () => {
     const set = await taskSetOf(client, "c", "s", id);
     assert.deepEqual([set.stabilityStatus, set.runningCount], ["STEADY_STATE", 2]);
     await assert.rejects(waitUntilServicesStable({ client, maxWaitTime: 2, minDelay: 1, maxDelay: 1 }, { cluster: "c", services: ["s"] }), /TimeoutError|timed out|Waiter has timed out/i);
+  });
+});
+
+describe("bugs the model-based test found (each a regression test)", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    server = await startTestServer({ stepMs: 300 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: "web",
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: [{ name: "app", image: "nginx" }],
+      }),
+    );
+  });
+  after(() => server.close());
+
+  it("a deployment that maximumPercent and minimumHealthyPercent leave no room for says so, as ECS does, instead of hanging silently", async () => {
+    // One task, maximumPercent 150 (floor 1.5 = 1: no room to start) and minimumHealthyPercent 100 (no room to stop).
+    await client.send(
+      new CreateServiceCommand({
+        cluster: "c",
+        serviceName: "tight",
+        taskDefinition: "web",
+        desiredCount: 1,
+        launchType: "FARGATE",
+        networkConfiguration: NETWORK,
+        deploymentConfiguration: { maximumPercent: 150, minimumHealthyPercent: 100 },
+      }),
+    );
+    await server.advance(5);
+    await client.send(new UpdateServiceCommand({ cluster: "c", service: "tight", forceNewDeployment: true }));
+    for (let i = 0; i < 10; i++) await server.advance(1);
+    const service = (await client.send(new DescribeServicesCommand({ cluster: "c", services: ["tight"] }))).services?.[0];
+    assert.deepEqual(
+      service?.deployments?.map((d) => [d.status, d.rolloutState, d.runningCount]),
+      [
+        ["PRIMARY", "IN_PROGRESS", 0],
+        ["ACTIVE", "COMPLETED", 1],
+      ],
+    );
+    const blocked = (service?.events ?? []).filter(
+      (e) =>
+        e.message ===
+        "(service tight) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+    );
+    assert.equal(blocked.length, 1, "said once (paced), not every second");
+    await client.send(new UpdateServiceCommand({ cluster: "c", service: "tight", deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 } }));
+    for (let i = 0; i < 5; i++) await server.advance(1);
+    const after = (await client.send(new DescribeServicesCommand({ cluster: "c", services: ["tight"] }))).services?.[0];
+    assert.deepEqual(after?.deployments?.map((d) => [d.status, d.rolloutState, d.runningCount]), [["PRIMARY", "COMPLETED", 1]]);
   });
 });

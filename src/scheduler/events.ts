@@ -42,6 +42,8 @@ export const eventMessages = {
   unableToPlace: (label: string, shortfall?: PlacementShortfall) =>
     `${label} was unable to place a task because no container instance met all of its requirements. ${closestMatch(shortfall)} For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
   unableToStartConsistently: (label: string) => `${label} is unable to consistently start tasks successfully.`,
+  deploymentConfigurationBlocks: (serviceName: string) =>
+    `(service ${serviceName}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   circuitBreaker: (serviceName: string, deploymentId: string) => `(service ${serviceName}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rolledBack: (serviceName: string, deploymentId: string) => `(service ${serviceName}) rolling back to deployment ${deploymentId}.`,
 };

@@ -9,7 +9,7 @@ import { countTasks, isInService, isServiceSteady, isSteady, observeGroup, obser
 import type { ServiceRecord, TaskRecord } from "../domain/records";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
-import { causesOfOwner, eventMessages, noPassEvents, type PassEvents, recordServiceEvents, serviceLabel } from "./events";
+import { causeOf, causesOfOwner, eventMessages, noPassEvents, type PassEvents, recordServiceEvents, serviceLabel } from "./events";
 import { advanceAll, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
 import { observeTasks, surroundingsOf } from "./observe";
 import { convergeTasks, earliest, refreshServiceFromTaskSets } from "./reconcileTaskSet";
@@ -118,10 +118,15 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const books = new Map(deployments.map((d) => [d.id ?? "", new TaskBook(book.tasks.filter(ofDeployment(d)))] as const));
   const inService = (t: TaskRecord) => isInService(observeTask(t.task, around));
   const passes: PassEvents[] = [];
+  let progressed = false;
+  let startsHeldByMaximum = false;
   if (primary && defs.has(primary.taskDefinition ?? "")) {
     // maximumPercent bounds the service's tasks in the RUNNING or PENDING state (as counted by the definition).
     const counts = countTasks(observeTasks(book.tasks, around));
-    const result = await convergeTasks(tx, env, books.get(primary.id ?? "") as TaskBook, {
+    const maxStart = Math.max(0, maxTotal - counts.running - counts.pending);
+    const primaryBook = books.get(primary.id ?? "") as TaskBook;
+    startsHeldByMaximum = maxStart === 0 && primary.rolloutState !== "FAILED" && primaryBook.live().length < desired;
+    const result = await convergeTasks(tx, env, primaryBook, {
       desired,
       label,
       owner: arn,
@@ -129,9 +134,10 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
       gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
       around,
       template: templateFor(primary),
-      maxStart: Math.max(0, maxTotal - counts.running - counts.pending),
+      maxStart,
       holdStarts: primary.rolloutState === "FAILED",
     });
+    progressed ||= result.started.length > 0 || result.stopped.length > 0;
     passes.push(result.events);
     recheckAt = earliest(recheckAt, result.recheckAt);
   }
@@ -153,6 +159,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
       template: templateFor(d),
       holdStarts: true,
     });
+    progressed ||= result.stopped.length > 0;
     passes.push(result.events);
     recheckAt = earliest(recheckAt, result.recheckAt);
   }
@@ -193,6 +200,10 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const counts = countTasks(observeTasks(book.tasks, around));
   let status = service.status;
   if (status === "DRAINING" && book.tasks.every((t) => t.task.lastStatus === "STOPPED")) status = "INACTIVE";
+  // maximumPercent leaves no room to start a task and minimumHealthyPercent none to stop one.
+  if (startsHeldByMaximum && !progressed && book.tasks.some((t) => t.task.startedBy !== primary?.id && t.task.desiredStatus === "RUNNING")) {
+    repeated.push({ cause: causeOf("deployment-configuration", arn), message: eventMessages.deploymentConfigurationBlocks(serviceName) });
+  }
   const pass: PassEvents = {
     happened: [...passes.flatMap((p) => p.happened), ...happened],
     repeated: [...repeated, ...passes.flatMap((p) => p.repeated)],

@@ -37,6 +37,8 @@ export interface ConvergeResult {
   /** When the owner must be looked at again. */
   recheckAt: number | undefined;
   started: TaskRecord[];
+  /** Tasks this step asked to stop (unhealthy, surplus, moved off DRAINING instances). */
+  stopped: TaskRecord[];
 }
 
 /**
@@ -121,7 +123,7 @@ export async function convergeTasks(
     const progressed = started.length > 0 || stopping.length > 0;
     recheckAt = earliest(recheckAt, progressed ? env.now : Math.max(restartAllowedAt(book.tasks, env.now), env.now + PLACEMENT_RETRY_MS));
   }
-  return { events: { happened, repeated, evaluated: causesOfOwner(owner) }, recheckAt: earliest(recheckAt, book.nextStepAt()), started };
+  return { events: { happened, repeated, evaluated: causesOfOwner(owner) }, recheckAt: earliest(recheckAt, book.nextStepAt()), started, stopped: [...unhealthy, ...stopping] };
 }
 
 export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): Promise<void> {
