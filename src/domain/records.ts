@@ -57,6 +57,8 @@ export interface TaskRecord {
 
 export interface ContainerInstanceRecord {
   containerInstance: Wire<ContainerInstance>;
+  /** An agent update (UpdateContainerAgent): shown PENDING with the old version until it settles (epoch ms). */
+  agentUpdate?: { settlesAt: number; fromVersion: Wire<ContainerInstance>["versionInfo"] };
 }
 
 export interface CapacityProviderRecord {

@@ -32,6 +32,8 @@ export class ServiceNotFoundException extends errorClass("ServiceNotFoundExcepti
 export class TaskSetNotFoundException extends errorClass("TaskSetNotFoundException") {}
 export class UnsupportedFeatureException extends errorClass("UnsupportedFeatureException") {}
 export class UpdateInProgressException extends errorClass("UpdateInProgressException") {}
+export class NoUpdateAvailableException extends errorClass("NoUpdateAvailableException") {}
+export class MissingVersionException extends errorClass("MissingVersionException") {}
 
 // Protocol-level errors, named as AWS JSON 1.1 frontends name them.
 export class SerializationException extends errorClass("SerializationException") {}

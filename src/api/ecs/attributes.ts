@@ -47,7 +47,7 @@ const putAttributes: Handler<PutAttributesRequest, PutAttributesResponse> = asyn
       const record = await target(tx, ctx, cluster, attribute.targetId ?? "");
       const others = (record.containerInstance.attributes ?? []).filter((a) => a.name !== attribute.name);
       const attributes = [...others, { name: attribute.name, ...(attribute.value !== undefined ? { value: attribute.value } : {}) }];
-      await tx.put("containerInstance", { containerInstance: { ...record.containerInstance, attributes } });
+      await tx.put("containerInstance", { ...record, containerInstance: { ...record.containerInstance, attributes } });
     }
     return { attributes: input.attributes ?? [] };
   });

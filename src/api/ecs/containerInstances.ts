@@ -29,6 +29,8 @@ import type { Handler, RequestContext } from "../context";
 import { listPage } from "./paging";
 import { activeCluster, inScope } from "./resolve";
 
+/** The agent version a simulated instance registers with unless it says otherwise, and the newest there is. */
+export const LATEST_AGENT_VERSION = "1.89.0";
 const DEFAULT_CPU = 2048;
 const DEFAULT_MEMORY = 3904;
 
@@ -63,12 +65,19 @@ function registeredResources(total: readonly Wire<Resource>[] | undefined): Wire
   ];
 }
 
+/** The instance's agent as ECS shows it at `now`: an update in progress is PENDING on the old version. */
+export function presentedAgent(record: ContainerInstanceRecord, now: number): Wire<ContainerInstance> {
+  const update = record.agentUpdate;
+  if (!update || now >= update.settlesAt) return record.containerInstance;
+  return { ...record.containerInstance, agentUpdateStatus: "PENDING", ...(update.fromVersion ? { versionInfo: update.fromVersion } : {}) };
+}
+
 /** The instance with its remaining resources and task counts derived from the cluster's tasks. */
-async function withUsage(tx: Tx, ctx: RequestContext, records: readonly ContainerInstanceRecord[], clusterArn: string): Promise<Wire<ContainerInstance>[]> {
+export async function withUsage(tx: Tx, ctx: RequestContext, records: readonly ContainerInstanceRecord[], clusterArn: string): Promise<Wire<ContainerInstance>[]> {
   if (records.length === 0) return [];
   const taskRecords = await tx.list("task", { scope: ctx.scope, parent: clusterArn });
   const tasks = taskRecords.map((t) => t.task);
-  const instances = records.map((r) => r.containerInstance);
+  const instances = records.map((r) => presentedAgent(r, ctx.clock.now()));
   const remaining = remainingCapacity(instances, tasks);
   return instances.map((instance) => {
     const arn = instance.containerInstanceArn ?? "";
@@ -105,7 +114,7 @@ const registerContainerInstance: Handler<RegisterContainerInstanceRequest, Regis
       containerInstanceArn: arn,
       ec2InstanceId,
       version: (existing?.containerInstance.version ?? 0) + 1,
-      versionInfo: input.versionInfo ?? { agentVersion: "1.89.0", agentHash: "ecslite", dockerVersion: "DockerVersion: 25.0.3" },
+      versionInfo: input.versionInfo ?? { agentVersion: LATEST_AGENT_VERSION, agentHash: "ecslite", dockerVersion: "DockerVersion: 25.0.3" },
       remainingResources: registeredResources(input.totalResources),
       registeredResources: registeredResources(input.totalResources),
       status: "ACTIVE",
@@ -199,7 +208,7 @@ const updateContainerInstancesState: Handler<UpdateContainerInstancesStateReques
         failures.push({ arn, reason: "MISSING" });
         continue;
       }
-      const next = { containerInstance: { ...record.containerInstance, status: input.status, version: (record.containerInstance.version ?? 0) + 1 } };
+      const next = { ...record, containerInstance: { ...record.containerInstance, status: input.status, version: (record.containerInstance.version ?? 0) + 1 } };
       await tx.put("containerInstance", next);
       updated.push(next);
     }
@@ -224,7 +233,8 @@ const deregisterContainerInstance: Handler<DeregisterContainerInstanceRequest, D
     for (const task of tasksOnIt) {
       await tx.put("task", requestStop(task, ctx.clock.now(), "TerminationNotice", "Container instance deregistered", ctx.config.stepMs));
     }
-    const [containerInstance] = await withUsage(tx, ctx, [record], clusterArn);
+    // A deregistered instance's agent is gone: an update it had in progress is over.
+    const [containerInstance] = await withUsage(tx, ctx, [{ containerInstance: record.containerInstance }], clusterArn);
     const inactive: Wire<ContainerInstance> = { ...containerInstance, status: "INACTIVE", agentConnected: false };
     await tx.put("containerInstance", { containerInstance: inactive });
     await wakeCluster(tx, ctx, clusterArn);

@@ -8,6 +8,7 @@ import { taskHandlers } from "./tasks";
 import { containerInstanceHandlers } from "./containerInstances";
 import { capacityProviderHandlers } from "./capacityProviders";
 import { accountSettingHandlers } from "./accountSettings";
+import { agentHandlers } from "./agent";
 import { attributeHandlers } from "./attributes";
 import { taskSetHandlers } from "./taskSets";
 import { tagHandlers } from "./tags";
@@ -44,4 +45,5 @@ export const handlers: Readonly<Record<string, AnyHandler>> = bounded({
   ...capacityProviderHandlers,
   ...accountSettingHandlers,
   ...attributeHandlers,
+  ...agentHandlers,
 });
