@@ -14,6 +14,12 @@ import {
   UpdateServiceCommand,
   UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
+import { execSync } from "node:child_process";
+import type { Socket } from "node:net";
+import type { Records } from "../src/domain/records";
+import { PostgresStore } from "../src/store/postgres";
+import pg from "pg";
+import { type ChildServer, startChildServer } from "./childServer";
 import { startTestServer, type TestServer } from "./harness";
 
 const url = process.env.ECSLITE_TEST_POSTGRES_URL;
@@ -79,4 +85,209 @@ describe("replicas on PostgreSQL", { skip: url ? false : "ECSLITE_TEST_POSTGRES_
     assert.equal(service?.runningCount, 4);
     assert.equal((await ca.send(new ListTasksCommand({ cluster: "shared", startedBy: id }))).taskArns?.length, 4);
   });
+});
+
+/** Each request's outcome, counted by HTTP status and error name, as a load generator sees them. */
+class Outcomes {
+  requests = 0;
+  readonly failures = new Map<string, number>();
+  record(error?: unknown): void {
+    this.requests++;
+    if (!error) return;
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    const key = `${e.$metadata?.httpStatusCode ?? "no response"} ${e.name ?? String(error)}`;
+    this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+  }
+  serverErrors(): number {
+    return [...this.failures].filter(([key]) => key.startsWith("5") || key.startsWith("no response")).reduce((n, [, count]) => n + count, 0);
+  }
+}
+
+/** Runs `worker` for each client until `stop` resolves, recording every request. */
+async function drive(clients: readonly ECSClient[], stop: Promise<unknown>, worker: (client: ECSClient, i: number, k: number) => Promise<unknown>): Promise<Outcomes> {
+  const outcomes = new Outcomes();
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  await Promise.all(
+    clients.map(async (client, i) => {
+      for (let k = 0; !stopped; k++) {
+        try {
+          await worker(client, i, k);
+          outcomes.record();
+        } catch (error) {
+          outcomes.record(error);
+        }
+      }
+    }),
+  );
+  return outcomes;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Ends every connection to this test's database but the caller's own, as an administrator or a failover would. */
+async function terminateBackends(databaseUrl: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    const result = await admin.query<{ n: string }>("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    return Number(result.rows[0]?.n ?? 0);
+  } finally {
+    await admin.end();
+  }
+}
+
+describe("replicas survive PostgreSQL faults", { skip: url ? false : "ECSLITE_TEST_POSTGRES_URL is not set (.ci/run sets it)" }, () => {
+  const databaseUrl = url ?? "";
+  let a: ChildServer;
+  let b: ChildServer;
+  const clients: ECSClient[] = [];
+  let taskSet = "";
+  before(async () => {
+    const args = ["--postgres", databaseUrl, "--task-step-ms", "20", "--scheduler-interval-ms", "20"];
+    a = await startChildServer(args);
+    assert.equal((await fetch(`${a.url}/_ecslite/reset`, { method: "POST" })).status, 200);
+    b = await startChildServer(args);
+    for (let i = 0; i < 16; i++) clients.push(i % 2 ? b.client() : a.client());
+    const ecs = clients[0];
+    await ecs.send(new CreateClusterCommand({ clusterName: "faults" }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "nginx" }] }));
+    await ecs.send(new CreateServiceCommand({ cluster: "faults", serviceName: "api", desiredCount: 4, deploymentController: { type: "EXTERNAL" } }));
+    const created = await ecs.send(
+      new CreateTaskSetCommand({ cluster: "faults", service: "api", taskDefinition: "web", launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } }, scale: { value: 100, unit: "PERCENT" } }),
+    );
+    taskSet = created.taskSet?.id ?? "";
+  });
+  after(async () => {
+    for (const c of clients) c.destroy();
+    for (const server of [a, b]) {
+      if (server && server.process.exitCode === null) {
+        server.process.kill("SIGTERM");
+        await server.exited;
+      }
+    }
+  });
+
+  /** Writes and reads through both replicas: service scaling, task set scaling, describes. */
+  const mixedWork = (client: ECSClient, i: number, k: number) => {
+    switch ((i + k) % 3) {
+      case 0:
+        return client.send(new UpdateServiceCommand({ cluster: "faults", service: "api", desiredCount: 2 + ((i + k) % 5) }));
+      case 1:
+        return client.send(new UpdateTaskSetCommand({ cluster: "faults", service: "api", taskSet, scale: { value: 50 + ((i * k) % 51), unit: "PERCENT" } }));
+      default:
+        return client.send(new DescribeServicesCommand({ cluster: "faults", services: ["api"] }));
+    }
+  };
+
+  async function convergesAfterwards(): Promise<void> {
+    await clients[0].send(new UpdateTaskSetCommand({ cluster: "faults", service: "api", taskSet, scale: { value: 100, unit: "PERCENT" } }));
+    await clients[1].send(new UpdateServiceCommand({ cluster: "faults", service: "api", desiredCount: 3 }));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const set = (await clients[1].send(new DescribeTaskSetsCommand({ cluster: "faults", service: "api", taskSets: [taskSet] }))).taskSets?.[0];
+      if (set?.stabilityStatus === "STEADY_STATE" && set.runningCount === 3) break;
+      if (Date.now() > deadline) assert.fail(`the schedulers did not resume: ${JSON.stringify(set)}`);
+      await sleep(50);
+    }
+    assert.equal((await clients[0].send(new ListTasksCommand({ cluster: "faults", startedBy: taskSet }))).taskArns?.length, 3, "no task started twice");
+  }
+
+  it("a dropped PostgreSQL connection kills replicas (regression): backends terminated under load, twice; both replicas answer every request, none with a 5xx", async () => {
+    const outcomes = await drive(
+      clients,
+      (async () => {
+        await sleep(700);
+        assert.ok((await terminateBackends(databaseUrl)) > 0, "there were backends to terminate");
+        await sleep(700);
+        await terminateBackends(databaseUrl);
+        await sleep(700);
+      })(),
+      mixedWork,
+    );
+    assert.equal(a.process.exitCode, null, "replica a is still running");
+    assert.equal(b.process.exitCode, null, "replica b is still running");
+    assert.ok(outcomes.requests > 40, `only ${outcomes.requests} requests`);
+    assert.deepEqual(Object.fromEntries(outcomes.failures), {}, `of ${outcomes.requests} requests`);
+    await convergesAfterwards();
+  });
+
+  it("serialization retries run out into 500s (regression): 16 clients on one EXTERNAL service through two replicas get no error", async () => {
+    const outcomes = await drive(clients, sleep(2500), (client, i, k) =>
+      k % 2 ? client.send(new UpdateServiceCommand({ cluster: "faults", service: "api", desiredCount: 1 + ((i + k) % 6) })) : client.send(new UpdateTaskSetCommand({ cluster: "faults", service: "api", taskSet, scale: { value: (i * 7 + k) % 101, unit: "PERCENT" } })),
+    );
+    assert.ok(outcomes.requests > 40, `only ${outcomes.requests} requests`);
+    assert.deepEqual(Object.fromEntries(outcomes.failures), {}, `of ${outcomes.requests} requests`);
+    await convergesAfterwards();
+  });
+
+  const restart = process.env.ECSLITE_TEST_POSTGRES_RESTART;
+  it("a PostgreSQL restart under load: both replicas ride it out and resume", { skip: restart ? false : "ECSLITE_TEST_POSTGRES_RESTART (a command that restarts the server) is not set; .ci/run sets it" }, async () => {
+    const outcomes = await drive(
+      clients,
+      (async () => {
+        await sleep(500);
+        execSync(restart ?? "", { stdio: "ignore" });
+        await sleep(1000);
+      })(),
+      mixedWork,
+    );
+    assert.equal(a.process.exitCode, null, "replica a is still running");
+    assert.equal(b.process.exitCode, null, "replica b is still running");
+    assert.equal(outcomes.serverErrors(), 0, `5xx or dropped answers: ${JSON.stringify(Object.fromEntries(outcomes.failures))} of ${outcomes.requests}`);
+    await convergesAfterwards();
+  });
+});
+
+describe("the PostgreSQL store when a connection is lost mid-transaction", { skip: url ? false : "ECSLITE_TEST_POSTGRES_URL is not set (.ci/run sets it)" }, () => {
+  const arn = (name: string) => `arn:aws:ecs:us-east-1:000000000000:cluster/${name}`;
+  const cluster = (name: string) => ({ cluster: { clusterArn: arn(name), clusterName: name, status: "ACTIVE" } }) as Records["cluster"];
+
+  /** A store whose connections lose their socket around the next COMMIT: after sending it (the answer is lost) or before. */
+  async function faultyStore(when: "after sending" | "before sending") {
+    let armed = false;
+    const store = await PostgresStore.connect(url ?? "", {
+      onConnection: (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        const stream = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+        (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+          if (!armed || args[0] !== "COMMIT") return query(...args);
+          armed = false;
+          if (when === "before sending") {
+            stream.destroy();
+            return query(...args);
+          }
+          // Stop reading, let COMMIT reach the server and be carried out, then drop the socket unanswered.
+          stream.pause();
+          const answer = query(...args);
+          setTimeout(() => stream.destroy(), 100);
+          return answer;
+        };
+      },
+    });
+    return { store, arm: () => (armed = true) };
+  }
+
+  for (const when of ["after sending", "before sending"] as const) {
+    it(`a write whose connection drops ${when} COMMIT is applied exactly once, and the transaction answers`, async () => {
+      const { store, arm } = await faultyStore(when);
+      try {
+        await store.reset();
+        let runs = 0;
+        arm();
+        const answer = await store.transaction(async (tx) => {
+          runs++;
+          const existing = await tx.get("cluster", arn("once"));
+          await tx.put("cluster", { ...cluster("once"), cluster: { ...cluster("once").cluster, runningTasksCount: (existing?.cluster.runningTasksCount ?? 0) + 1 } });
+          return "done";
+        });
+        assert.equal(answer, "done");
+        assert.equal(runs, when === "after sending" ? 1 : 2, when === "after sending" ? "it committed: not run again" : "it did not commit: run again");
+        const stored = await store.transaction((tx) => tx.get("cluster", arn("once")));
+        assert.equal(stored?.cluster.runningTasksCount, 1, "applied once");
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });

@@ -35,6 +35,10 @@ export class UpdateInProgressException extends errorClass("UpdateInProgressExcep
 export class NoUpdateAvailableException extends errorClass("NoUpdateAvailableException") {}
 export class MissingVersionException extends errorClass("MissingVersionException") {}
 
+// Not in ECS's model, but answered by ECS (throttling) or by AWS's frontends (503); every SDK retries both.
+export class ThrottlingException extends errorClass("ThrottlingException") {}
+export class ServiceUnavailableException extends errorClass("ServiceUnavailableException", 503) {}
+
 // Protocol-level errors, named as AWS JSON 1.1 frontends name them.
 export class SerializationException extends errorClass("SerializationException") {}
 export class UnknownOperationException extends errorClass("UnknownOperationException") {}

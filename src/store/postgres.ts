@@ -1,18 +1,51 @@
 // The shared store: PostgreSQL, for several ecslite replicas serving one state (e.g. many CI
 // runners). Same table and migrations as SQLite. Transactions are SERIALIZABLE and retried on
 // serialization failures, so replicas (and their schedulers) never lose or interleave updates.
+// Lost connections (a terminated backend, a database restart) are retried on a new connection;
+// a commit whose answer was lost is looked up by its transaction id, so a write is never applied
+// twice. Only when the retry time runs out does a transaction fail, with a store fault (faults.ts).
 import { Pool, type PoolClient } from "pg";
 import { COUNTED_KINDS, type RowKey, rowKeyOf } from "../domain/rowKeys";
 import type { Records } from "../domain/records";
+import { StoreContentionError, StoreUnavailableError } from "./faults";
 import { MIGRATIONS } from "./migrations";
 import { listParams, listSql } from "./sql";
 import { addCounts, deepFreeze, type DueRow, type Kind, type ListQuery, type Store, type StoreOptions, type Totals, type Tx } from "./store";
 
 /** SQLSTATEs that mean "run the transaction again": serialization failure, deadlock. */
-const RETRYABLE = new Set(["40001", "40P01"]);
-const MAX_ATTEMPTS = 50;
+const SERIALIZATION_FAILURES = new Set(["40001", "40P01"]);
+/** SQLSTATEs of a lost or refused connection: terminated, crashed, starting or stopping; class 08. */
+const CONNECTION_LOST = new Set(["57P01", "57P02", "57P03", "53300"]);
+const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 /** Any constant: serializes migrations between replicas starting together. */
 const MIGRATION_LOCK = 4_245_566;
+/** Any other constant: transactions that lost a serialization race take turns (see transaction). */
+const CONTENTION_LOCK = 4_245_567;
+
+/** How long a transaction is retried before it fails with a store fault; covers a database restart. */
+export const TRANSACTION_RETRY_MS = 20_000;
+/** How long a request waits for one of the pool's connections (or for a new one to open). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A random delay up to min(cap, base x 2^attempt): "full jitter", so colliding retries spread out. */
+function backoff(attempt: number, baseMs: number, capMs: number): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  const code = sqlState(error) ?? "";
+  if (CONNECTION_LOST.has(code) || code.startsWith("08") || CONNECTION_ERRNOS.has(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|Client was closed|connection is closed|terminating connection/i.test(message);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** `?` placeholders (portable SQL) to PostgreSQL's `$1, $2, ...`. */
 function numbered(sql: string): string {
@@ -24,7 +57,11 @@ function sqlState(error: unknown): string | undefined {
   return error && typeof error === "object" && "code" in error ? String((error as { code: unknown }).code) : undefined;
 }
 
-function txOn(client: PoolClient, options: StoreOptions): Tx {
+/** What a transaction does on its connection; it sets `wrote` when it changes anything. */
+type Work<T> = (client: PoolClient, writes: { wrote: boolean }) => T | Promise<T>;
+
+/** A transaction's view on one connection; `wrote` tells whether it changed anything. */
+function txOn(client: PoolClient, options: StoreOptions, writes: { wrote: boolean }): Tx {
   const parse = (text: string) => (options.freezeRecords ? deepFreeze(JSON.parse(text) as unknown) : (JSON.parse(text) as unknown));
   return {
     get: async <K extends Kind>(kind: K, arn: string) => {
@@ -32,6 +69,7 @@ function txOn(client: PoolClient, options: StoreOptions): Tx {
       return result.rows[0] ? (parse(result.rows[0].doc) as Records[K]) : undefined;
     },
     put: async <K extends Kind>(kind: K, doc: Records[K]) => {
+      writes.wrote = true;
       const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
       await client.query({
         name: "put",
@@ -41,6 +79,7 @@ function txOn(client: PoolClient, options: StoreOptions): Tx {
       });
     },
     remove: async (kind: Kind, arn: string) => {
+      writes.wrote = true;
       await client.query({ name: "remove", text: "DELETE FROM resources WHERE kind = $1 AND arn = $2", values: [kind, arn] });
     },
     list: async <K extends Kind>(kind: K, query: ListQuery) => {
@@ -90,10 +129,17 @@ export class PostgresStore implements Store {
     this.description = `postgres ${url.replace(/:\/\/([^:@/]+):[^@/]*@/, "://$1:***@")}`;
   }
 
-  static async connect(url: string, options: StoreOptions = {}): Promise<PostgresStore> {
-    const pool = new Pool({ connectionString: url, max: 8 });
-    // An idle client's connection error must not crash the process; the next query reports it.
+  /** `onConnection` sees each new connection (tests use it to inject faults). */
+  static async connect(url: string, options: StoreOptions & { onConnection?: (client: PoolClient) => void } = {}): Promise<PostgresStore> {
+    const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    // A connection's error (its backend terminated, the server restarting) must not crash the
+    // process, whether the client is idle in the pool or checked out between two queries: the
+    // next query on it fails, and the transaction is retried on a new connection.
     pool.on("error", () => undefined);
+    pool.on("connect", (client) => {
+      client.on("error", () => undefined);
+      options.onConnection?.(client);
+    });
     const store = new PostgresStore(pool, url, options);
     await store.migrate();
     return store;
@@ -124,29 +170,113 @@ export class PostgresStore implements Store {
     }
   }
 
-  async transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
-        try {
-          const result = await fn(txOn(client, this.options));
-          await client.query("COMMIT");
-          return result;
-        } catch (error) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          if (!RETRYABLE.has(sqlState(error) ?? "") || attempt >= MAX_ATTEMPTS) throw error;
-          // Another replica won the race: back off a little (jittered) and run fn again on fresh reads.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 * attempt)));
-        }
-      }
-    } finally {
-      client.release();
-    }
+  /**
+   * Runs fn in a SERIALIZABLE transaction, again and again until it commits or TRANSACTION_RETRY_MS
+   * runs out. Lost a serialization race: after a jittered backoff, and from then on holding a
+   * session lock that all such retries across the replicas take turns on (so a hot row's writers
+   * queue instead of colliding forever). Lost the connection: on a new one; if the commit itself was
+   * in flight, the transaction id says whether it happened.
+   */
+  transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
+    return this.withRetries((client, writes) => fn(txOn(client, this.options, writes)));
   }
 
   async reset(): Promise<void> {
-    await this.pool.query("DELETE FROM resources");
+    await this.withRetries(async (client, writes) => {
+      writes.wrote = true;
+      await client.query("DELETE FROM resources");
+    });
+  }
+
+  private async withRetries<T>(work: Work<T>): Promise<T> {
+    const deadline = Date.now() + TRANSACTION_RETRY_MS;
+    let contended = false;
+    let lastFailure: "contention" | "connection" = "connection";
+    let lastError: unknown;
+    for (let attempt = 1; Date.now() < deadline; attempt++) {
+      let client: PoolClient | undefined;
+      let broken = false;
+      try {
+        client = await this.pool.connect();
+        if (contended) await client.query("SELECT pg_advisory_lock($1)", [CONTENTION_LOCK]);
+        const outcome = await this.attempt(client, work);
+        if (outcome.done) return outcome.result;
+        // The connection was lost while COMMIT was in flight: did it commit?
+        broken = true;
+        const status = await this.commitStatus(outcome.transactionId, deadline);
+        if (status === "committed") return outcome.result;
+        lastFailure = "connection";
+        lastError = outcome.error;
+        await sleep(backoff(attempt, 50, 1000));
+      } catch (error) {
+        if (SERIALIZATION_FAILURES.has(sqlState(error) ?? "")) {
+          contended = true;
+          lastFailure = "contention";
+          lastError = error;
+          await sleep(backoff(attempt, 2, 100));
+        } else if (isConnectionLoss(error)) {
+          broken = true;
+          lastFailure = "connection";
+          lastError = error;
+          await sleep(backoff(attempt, 50, 1000));
+        } else {
+          throw error;
+        }
+      } finally {
+        if (client) {
+          // A session lock ends with its session; a broken connection is dropped, not reused.
+          if (contended && !broken) await client.query("SELECT pg_advisory_unlock($1)", [CONTENTION_LOCK]).catch(() => (broken = true));
+          client.release(broken ? true : undefined);
+        }
+      }
+    }
+    const reason = `${describeError(lastError)} (retried for ${TRANSACTION_RETRY_MS / 1000} s)`;
+    throw lastFailure === "contention" ? new StoreContentionError(reason) : new StoreUnavailableError(reason);
+  }
+
+  /**
+   * One try of fn on a connection. Throws what went wrong before COMMIT (nothing was committed);
+   * if the connection is lost during COMMIT, returns the transaction id to look the outcome up by.
+   */
+  private async attempt<T>(client: PoolClient, work: Work<T>): Promise<{ done: true; result: T } | { done: false; result: T; transactionId: string; error: unknown }> {
+    await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    let result: T;
+    let transactionId: string | undefined;
+    try {
+      const writes = { wrote: false };
+      result = await work(client, writes);
+      // A read-only transaction can simply run again; a write needs its id in case COMMIT's answer is lost.
+      if (writes.wrote) transactionId = (await client.query<{ id: string }>("SELECT txid_current()::text AS id")).rows[0]?.id;
+    } catch (error) {
+      if (!isConnectionLoss(error)) await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+    try {
+      await client.query("COMMIT");
+      return { done: true, result };
+    } catch (error) {
+      if (transactionId === undefined || !isConnectionLoss(error)) {
+        if (!isConnectionLoss(error)) await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      return { done: false, result, transactionId, error };
+    }
+  }
+
+  /** Whether a transaction whose COMMIT went unanswered committed, asked on a new connection. */
+  private async commitStatus(transactionId: string, deadline: number): Promise<"committed" | "aborted"> {
+    for (let attempt = 1; Date.now() < deadline; attempt++) {
+      try {
+        const result = await this.pool.query<{ status: string | null }>("SELECT txid_status($1::bigint) AS status", [transactionId]);
+        const status = result.rows[0]?.status;
+        if (status === "committed") return "committed";
+        if (status !== "in progress") return "aborted";
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error;
+      }
+      await sleep(backoff(attempt, 50, 1000));
+    }
+    throw new StoreUnavailableError(`the outcome of a commit could not be read back (retried for ${TRANSACTION_RETRY_MS / 1000} s)`);
   }
 
   async close(): Promise<void> {
