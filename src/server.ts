@@ -1,16 +1,20 @@
-// The HTTP server: the ECS API on POST /, control endpoints under /_ecslite/, nothing else.
+// The HTTP server: the AWS APIs (ECS, Elastic Load Balancing) on POST /, control endpoints under /_ecslite/, nothing else.
 import { randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { IdSource, RequestContext } from "./api/context";
-import { handlers } from "./api/ecs";
 import { tagsOfResource } from "./api/ecs/tags";
+import { tagsOfElbResource } from "./api/elbv2/tags";
 import type { Config } from "./config";
 import { scopeKey } from "./domain/arn";
 import { Logger } from "./logger";
 import type { DestinationStream } from "pino";
-import { type ApiResponse, type Authenticator, type Authorizer, dispatch, errorResponse, JSON_CONTENT_TYPE } from "./protocol/dispatch";
+import { type ApiResponse, type Authenticator, type Authorizer, dispatch } from "./protocol/dispatch";
 import { ApiError, RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
+import { JSON_CONTENT_TYPE, jsonErrorResponse } from "./protocol/json";
+import { serviceFor } from "./protocol/route";
+import type { ServiceEndpoint } from "./protocol/protocol";
+import { servedServices } from "./services";
 import { defaultAccountResolver } from "./protocol/identity";
 import { createAuth } from "./protocol/auth";
 import { enforceResponseShapes } from "./protocol/responseCheck";
@@ -99,9 +103,9 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: http.ServerResponse, response: ApiResponse, requestId: string, contentType = JSON_CONTENT_TYPE): void {
+function send(res: http.ServerResponse, response: ApiResponse, requestId: string): void {
   const headers: http.OutgoingHttpHeaders = {
-    "content-type": contentType,
+    "content-type": response.contentType,
     "content-length": Buffer.byteLength(response.body),
     "x-amzn-requestid": requestId,
   };
@@ -111,7 +115,7 @@ function send(res: http.ServerResponse, response: ApiResponse, requestId: string
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  send(res, { status, body: JSON.stringify(body) }, randomUUID(), "application/json");
+  send(res, { status, body: JSON.stringify(body), contentType: "application/json" }, randomUUID());
 }
 
 /** The whole answer to a connection over the cap, written before any request is read. */
@@ -141,13 +145,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const resolveAccount = defaultAccountResolver(config.accounts, config.defaultAccount);
   // Credentials first: a bad file is refused before anything is opened.
   const { authenticate, authorize, authorizeControl } = await startupStep(
-    () => createAuth(config, clock, resolveAccount, (arn) => store.transaction((tx) => tagsOfResource(tx, arn))),
+    () => createAuth(config, clock, resolveAccount, (arn) => store.transaction((tx) => (arn.startsWith("arn:aws:elasticloadbalancing:") ? tagsOfElbResource(tx, arn) : tagsOfResource(tx, arn)))),
     (error) => credentialsFailure(config, error),
   );
   const store: Store = config.postgresUrl
     ? await startupStep(() => openStore(config), (error) => postgresFailure(config, error), POSTGRES_CONNECT_TIMEOUT_MS)
     : await startupStep(() => openStore(config), (error) => dataDirFailure(config, error));
   const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;
+  const services = servedServices();
   const wakeScheduler = () => scheduler?.wake();
 
   const contextFor = (caller: { account: string; region: string; principal: string }): RequestContext => ({
@@ -162,7 +167,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     wakeScheduler,
   });
   const dispatchOptions = {
-    handlers,
     authenticate: authenticate as Authenticator,
     authorize: authorize as Authorizer | undefined,
     contextFor,
@@ -205,11 +209,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   /** Answers an API request and writes its log line. */
-  function answer(req: http.IncomingMessage, res: http.ServerResponse, response: ApiResponse, requestId: string, started: number): void {
+  function answer(req: http.IncomingMessage, res: http.ServerResponse, service: ServiceEndpoint, response: ApiResponse, requestId: string, started: number): void {
     send(res, response, requestId);
     logger.request({
       requestId,
-      service: response.operation === undefined ? undefined : "ecs",
+      service: response.operation === undefined ? undefined : service.signingName,
       operation: response.operation,
       request: response.operation === undefined ? `${req.method} ${(req.url ?? "").slice(0, 100)}` : undefined,
       account: response.caller?.account,
@@ -228,9 +232,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return;
     }
     const requestId = randomUUID();
-    if (req.method !== "POST" || (url !== "/" && !url.startsWith("/?"))) {
+    const method = req.method ?? "";
+    const service = serviceFor(method, url, req.headers, services);
+    // AWS APIs are POST /; a Query API (Elastic Load Balancing) also takes GET /?Action=...
+    const queryGet = method === "GET" && service === services.query;
+    if ((method !== "POST" && !queryGet) || (url !== "/" && !url.startsWith("/?"))) {
       req.resume();
-      answer(req, res, errorResponse(new SerializationException(`ecslite serves the ECS API as POST / (got ${req.method} ${url.slice(0, 100)}).`)), requestId, started);
+      answer(req, res, service, service.protocol.encodeError(new SerializationException(`ecslite serves the ${service.title} API as POST / (got ${method} ${url.slice(0, 100)}).`), requestId), requestId, started);
       return;
     }
     let body: Buffer;
@@ -239,13 +247,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     } catch (error) {
       if (error instanceof RequestEntityTooLargeException) {
         res.setHeader("connection", "close");
-        answer(req, res, errorResponse(error), requestId, started);
+        answer(req, res, service, service.protocol.encodeError(error, requestId), requestId, started);
         req.resume();
         return;
       }
       throw error;
     }
-    answer(req, res, await dispatch({ method: req.method, path: url, headers: req.headers, body }, dispatchOptions), requestId, started);
+    answer(req, res, service, await dispatch({ method, path: url, headers: req.headers, body }, service, requestId, dispatchOptions), requestId, started);
   }
 
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: string): Promise<void> {
@@ -261,7 +269,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         authorizeControl({ method: req.method ?? "", path: url, headers: req.headers, body }, controlAction(req.method ?? "", path));
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        send(res, errorResponse(error), randomUUID(), "application/json");
+        send(res, { ...jsonErrorResponse(error), contentType: "application/json" }, randomUUID());
         return;
       }
     }

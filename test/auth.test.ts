@@ -160,18 +160,18 @@ describe("SigV4Verifier", () => {
 
   it("accepts what AWS's signer signs: region from the scope, headers with runs of spaces, a query", async () => {
     const plain = await request({ "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters" });
-    assert.deepEqual(verifier.verify(plain, NOW), { accessKeyId: ADMIN.accessKeyId, date: "20261124", region: "eu-west-1", service: "ecs", signedHeaders: ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-target"], signature: /Signature=([0-9a-f]+)/.exec(plain.headers.authorization)?.[1] });
+    assert.deepEqual(verifier.verify(plain, NOW, "ecs"), { accessKeyId: ADMIN.accessKeyId, date: "20261124", region: "eu-west-1", service: "ecs", signedHeaders: ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-target"], signature: /Signature=([0-9a-f]+)/.exec(plain.headers.authorization)?.[1] });
     const spaced = await request({ "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters", "x-custom": "  a   b  " });
-    assert.equal(type(() => verifier.verify(spaced, NOW)), "accepted");
+    assert.equal(type(() => verifier.verify(spaced, NOW, "ecs")), "accepted");
     const queried = await request({}, "{}", "/", { b: "2", a: "x y" });
-    assert.equal(type(() => verifier.verify(queried, NOW)), "accepted");
+    assert.equal(type(() => verifier.verify(queried, NOW, "ecs")), "accepted");
   });
 
   it("reads an Authorization header in any field order and spacing", async () => {
     const r = await request({});
     const [, credential, signed, signature] = /Credential=(\S+), SignedHeaders=(\S+), Signature=(\S+)/.exec(r.headers.authorization) ?? [];
     const reordered = { ...r, headers: { ...r.headers, authorization: `AWS4-HMAC-SHA256 Signature=${signature},SignedHeaders=${signed},  Credential=${credential}` } };
-    assert.equal(type(() => verifier.verify(reordered, NOW)), "accepted");
+    assert.equal(type(() => verifier.verify(reordered, NOW, "ecs")), "accepted");
   });
 
   it("refuses, in AWS's terms, what does not verify", async () => {
@@ -194,7 +194,7 @@ describe("SigV4Verifier", () => {
       ["no Authorization", { ...r, headers: { ...r.headers, authorization: "" } }, NOW, "MissingAuthenticationTokenException"],
       ["a malformed X-Amz-Date", { ...r, headers: { ...r.headers, "x-amz-date": "2026-11-24T20:30:00Z" } }, NOW, "IncompleteSignatureException"],
     ];
-    for (const [name, req, now, expected] of cases) assert.equal(type(() => verifier.verify(req, now)), expected, name);
+    for (const [name, req, now, expected] of cases) assert.equal(type(() => verifier.verify(req, now, "ecs")), expected, name);
   });
 });
 

@@ -1,11 +1,16 @@
 // Starting ecslite in-process for a test, and clients pointed at it, as a user's suite would.
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { defaultConfig, type Config } from "../src/config";
 import { type RunningServer, type StartOptions, startServer } from "../src/server";
 
 export interface TestServer extends RunningServer {
   /** An SDK client for an account (a 12-digit access key is its own account) and region. */
   client(options?: { accessKeyId?: string; region?: string; secretAccessKey?: string }): ECSClient;
+  /** An Elastic Load Balancing v2 SDK client, as `client` for ECS. */
+  elb(options?: { accessKeyId?: string; region?: string; secretAccessKey?: string }): ElasticLoadBalancingV2Client;
+  /** Raw AWS Query call (a form body) over fetch, for hostile-input tests. */
+  query(body: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
   /** Raw AWS JSON 1.1 call over fetch, for hostile-input tests. */
   raw(operation: string | undefined, body: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }>;
   /** Moves virtual time forward and lets the scheduler converge. */
@@ -17,7 +22,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   // Every response is checked against the model: a shape the model does not allow fails the test that caused it.
   const server = await startServer({ ...defaultConfig(), port: 0, inMemory: true, logLevel: "error", stepMs: 0, clock: "virtual", checkResponses: true, freezeRecords: true, ...overrides }, options);
-  const clients: ECSClient[] = [];
+  const clients: { destroy(): void }[] = [];
   return {
     ...server,
     close: async () => {
@@ -33,6 +38,20 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
       });
       clients.push(client);
       return client;
+    },
+    elb(options = {}) {
+      const client = new ElasticLoadBalancingV2Client({
+        endpoint: server.url,
+        region: options.region ?? "us-east-1",
+        credentials: { accessKeyId: options.accessKeyId ?? "test", secretAccessKey: options.secretAccessKey ?? "test" },
+        maxAttempts: 1,
+      });
+      clients.push(client);
+      return client;
+    },
+    async query(body, headers = {}) {
+      const response = await fetch(server.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", ...headers }, body });
+      return { status: response.status, text: await response.text(), headers: response.headers };
     },
     async raw(operation, body, headers = {}) {
       const response = await fetch(server.url, {

@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { accessDeniedMessage, type AuthorizationRequest, evaluate, type Policy, readsResourceTags, wildcardMatch } from "../src/domain/iam";
-import { authorizationTargets } from "../src/domain/resources";
+import { ecsAuthorizationTargets } from "../src/domain/resources";
 
 const TS_PROD = "arn:aws:ecs:us-east-1:111122223333:task-set/prod/web/ecs-svc/1234567890123456789";
 const TS_STAGING = "arn:aws:ecs:us-east-1:111122223333:task-set/staging/web/ecs-svc/1234567890123456789";
@@ -118,29 +118,29 @@ describe("authorization targets", () => {
   for (const [operation, input, expected] of cases) {
     it(`${operation} ${JSON.stringify(input)}`, () => {
       assert.deepEqual(
-        authorizationTargets(operation, input, scope).map((t) => t.resource),
+        ecsAuthorizationTargets(operation, input, scope).map((t) => t.resource),
         expected,
       );
     });
   }
 
   it("task-set operations carry ecs:cluster and ecs:service; tagging carries aws:RequestTag and aws:TagKeys", () => {
-    const [target] = authorizationTargets("UpdateTaskSet", { cluster: "prod", service: "web", taskSet: "ecs-svc/1" }, scope);
+    const [target] = ecsAuthorizationTargets("UpdateTaskSet", { cluster: "prod", service: "web", taskSet: "ecs-svc/1" }, scope);
     assert.equal(target.context["ecs:cluster"], "arn:aws:ecs:us-east-1:111122223333:cluster/prod");
     assert.equal(target.context["ecs:service"], "arn:aws:ecs:us-east-1:111122223333:service/prod/web");
-    const [tagging] = authorizationTargets("TagResource", { resourceArn: "arn:x", tags: [{ key: "env", value: "dev" }] }, scope);
+    const [tagging] = ecsAuthorizationTargets("TagResource", { resourceArn: "arn:x", tags: [{ key: "env", value: "dev" }] }, scope);
     assert.deepEqual(tagging.context, { "aws:RequestTag/env": "dev", "aws:TagKeys": ["env"] });
   });
 
   it("service operations carry ecs:cluster but not ecs:service, as AWS lists them", () => {
-    const [target] = authorizationTargets("UpdateService", { cluster: "prod", service: "web" }, scope);
+    const [target] = ecsAuthorizationTargets("UpdateService", { cluster: "prod", service: "web" }, scope);
     assert.deepEqual(target.context, { "ecs:cluster": "arn:aws:ecs:us-east-1:111122223333:cluster/prod" });
   });
 
   it("creating with tags also needs ecs:TagResource on the new resource, with ecs:CreateAction", () => {
-    const untagged = authorizationTargets("CreateCluster", { clusterName: "c" }, scope);
+    const untagged = ecsAuthorizationTargets("CreateCluster", { clusterName: "c" }, scope);
     assert.deepEqual(untagged.map((t) => t.action), ["ecs:CreateCluster"]);
-    const tagged = authorizationTargets("CreateCluster", { clusterName: "c", tags: [{ key: "env", value: "dev" }] }, scope);
+    const tagged = ecsAuthorizationTargets("CreateCluster", { clusterName: "c", tags: [{ key: "env", value: "dev" }] }, scope);
     assert.deepEqual(
       tagged.map((t) => [t.action, t.resource]),
       [
@@ -149,13 +149,13 @@ describe("authorization targets", () => {
       ],
     );
     assert.deepEqual(tagged[1].context, { "aws:RequestTag/env": "dev", "aws:TagKeys": ["env"], "ecs:CreateAction": "CreateCluster" });
-    const run = authorizationTargets("RunTask", { cluster: "prod", taskDefinition: "web:3", tags: [{ key: "k", value: "v" }] }, scope);
+    const run = ecsAuthorizationTargets("RunTask", { cluster: "prod", taskDefinition: "web:3", tags: [{ key: "k", value: "v" }] }, scope);
     assert.deepEqual(run.map((t) => t.resource), ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:3", "arn:aws:ecs:us-east-1:111122223333:task/prod/*"]);
   });
 
   it("account settings carry ecs:account-setting; PutClusterCapacityProviders ecs:capacity-provider", () => {
-    assert.deepEqual(authorizationTargets("PutAccountSetting", { name: "containerInsights", value: "enabled" }, scope)[0].context, { "ecs:account-setting": "containerInsights" });
-    assert.deepEqual(authorizationTargets("PutClusterCapacityProviders", { cluster: "prod", capacityProviders: ["FARGATE"] }, scope)[0].context, {
+    assert.deepEqual(ecsAuthorizationTargets("PutAccountSetting", { name: "containerInsights", value: "enabled" }, scope)[0].context, { "ecs:account-setting": "containerInsights" });
+    assert.deepEqual(ecsAuthorizationTargets("PutClusterCapacityProviders", { cluster: "prod", capacityProviders: ["FARGATE"] }, scope)[0].context, {
       "ecs:capacity-provider": ["arn:aws:ecs:us-east-1:111122223333:capacity-provider/FARGATE"],
     });
   });

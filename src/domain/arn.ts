@@ -9,10 +9,17 @@ export function scopeKey(scope: Scope): string {
   return `${scope.account}/${scope.region}`;
 }
 
-/** The account and region an ECS ARN belongs to (empty when it is not one). */
+const ANY_SERVICE_ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):(\d{12}):./;
+
+/** The account and region of an ARN of any service (ECS, Elastic Load Balancing), or undefined. */
+export function scopeOfAnyArn(arn: string): Scope | undefined {
+  const m = ANY_SERVICE_ARN.exec(arn);
+  return m ? { region: m[1], account: m[2] } : undefined;
+}
+
+/** The account and region an ARN belongs to (empty when it is not one). */
 export function scopeOfArn(arn: string): Scope {
-  const parsed = parseArn(arn);
-  return { account: parsed?.account ?? "", region: parsed?.region ?? "" };
+  return scopeOfAnyArn(arn) ?? { account: "", region: "" };
 }
 
 const prefix = (s: Scope) => `arn:aws:ecs:${s.region}:${s.account}:`;

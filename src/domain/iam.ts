@@ -204,9 +204,9 @@ export function evaluate(policies: readonly Policy[], request: AuthorizationRequ
   return allowed ? "Allow" : "ImplicitDeny";
 }
 
-/** Whether any statement's condition reads aws:ResourceTag or ecs:ResourceTag (so the resource's tags must be loaded). */
+/** Whether any statement's condition reads a resource's tags (aws:, ecs: or elasticloadbalancing:ResourceTag), so they must be loaded. */
 export function readsResourceTags(policies: readonly Policy[]): boolean {
-  return policies.some((p) => asList(p.Statement).some((s) => Object.values(s.Condition ?? {}).some((block) => Object.keys(block).some((k) => /^(aws|ecs):resourcetag\//.test(k.toLowerCase())))));
+  return policies.some((p) => asList(p.Statement).some((s) => Object.values(s.Condition ?? {}).some((block) => Object.keys(block).some((k) => /^(aws|ecs|elasticloadbalancing):resourcetag\//.test(k.toLowerCase())))));
 }
 
 /** AWS's wording for a refusal. */

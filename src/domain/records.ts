@@ -1,6 +1,16 @@
 // What the store keeps for each kind of resource: the ECS object as it goes on the wire, plus the
 // few things ECS tracks but does not return.
 import type { CapacityProvider, Cluster, ContainerInstance, Service, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
+import type {
+  Listener,
+  LoadBalancer,
+  LoadBalancerAttribute,
+  Rule,
+  Tag as ElbTag,
+  TargetDescription,
+  TargetGroup,
+  TargetGroupAttribute,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Wire } from "../protocol/wire";
 import type { EventPacing } from "./eventPacing";
 import type { AttachmentsInProgress } from "./clusterAttachments";
@@ -73,6 +83,52 @@ export interface AccountSettingRecord {
   setting: Wire<Setting>;
 }
 
+// Elastic Load Balancing v2. Objects are kept as ELB returns them (PascalCase members).
+
+export interface LoadBalancerRecord {
+  loadBalancer: Wire<LoadBalancer>;
+  attributes: Wire<LoadBalancerAttribute>[];
+  tags: ElbTag[];
+}
+
+export interface TargetGroupRecord {
+  /** Its LoadBalancerArns are those of the listeners and rules in `usedBy`. */
+  targetGroup: Wire<TargetGroup>;
+  attributes: Wire<TargetGroupAttribute>[];
+  tags: ElbTag[];
+  /** The listeners and rules whose actions forward to this group. */
+  usedBy: string[];
+  /** Epoch ms since which some listener or rule has routed to the group (health checks run from then). */
+  routedSince?: number;
+}
+
+export interface ListenerRecord {
+  listener: Wire<Listener>;
+  tags: ElbTag[];
+}
+
+export interface ListenerRuleRecord {
+  rule: Wire<Rule>;
+  tags: ElbTag[];
+}
+
+/** A target registered in a target group; its health is derived from these facts and the clock. */
+export interface TargetRecord {
+  /** The row key: `<target group arn>#<id>:<port>`. */
+  key: string;
+  targetGroupArn: string;
+  target: Wire<TargetDescription>;
+  /** Epoch ms of (the latest) registration. */
+  registeredAt: number;
+  /** Epoch ms of deregistration; the target drains until `drainedAt`. */
+  deregisteredAt?: number;
+  drainedAt?: number;
+  /** The ECS task this target belongs to, when ECS registered it. */
+  taskArn?: string;
+  /** The target fails its health checks (ECSLITE_FAULT_TARGET_UNHEALTHY on the task's container). */
+  failsHealthChecks?: boolean;
+}
+
 export interface Records {
   cluster: ClusterRecord;
   taskDefinition: TaskDefinitionRecord;
@@ -82,4 +138,9 @@ export interface Records {
   containerInstance: ContainerInstanceRecord;
   capacityProvider: CapacityProviderRecord;
   accountSetting: AccountSettingRecord;
+  loadBalancer: LoadBalancerRecord;
+  targetGroup: TargetGroupRecord;
+  listener: ListenerRecord;
+  listenerRule: ListenerRuleRecord;
+  target: TargetRecord;
 }

@@ -2,6 +2,7 @@
 // "Actions, resources, and condition keys for Amazon ECS" reference lists them (docs/auth.md has
 // the table and the choices). Pure: the decoded input and the caller's scope in, targets out.
 import { arns, isArn, nameOf, type Scope } from "./arn";
+import { elbv2AuthorizationTargets } from "./resourcesElbv2";
 
 export type ConditionValues = Readonly<Record<string, string | readonly string[]>>;
 
@@ -78,8 +79,13 @@ function withTagOnCreate(operation: string, input: Input, target: AuthorizationT
   return [target, { action: "ecs:TagResource", resource: created, context: { ...tags, "ecs:CreateAction": operation } }];
 }
 
-/** The targets an operation is checked against, in order; every one must be allowed. */
-export function authorizationTargets(operation: string, input: Input, scope: Scope): AuthorizationTarget[] {
+/** The targets an operation of a service ("ecs", "elasticloadbalancing") is checked against, in order. */
+export function authorizationTargets(service: string, operation: string, input: Input, scope: Scope): AuthorizationTarget[] {
+  return service === "elasticloadbalancing" ? elbv2AuthorizationTargets(operation, input, scope) : ecsAuthorizationTargets(operation, input, scope);
+}
+
+/** The targets an ECS operation is checked against, in order; every one must be allowed. */
+export function ecsAuthorizationTargets(operation: string, input: Input, scope: Scope): AuthorizationTarget[] {
   const action = `ecs:${operation}`;
   const on = (resource: string, context: ConditionValues = {}): AuthorizationTarget => ({ action, resource, context });
   const cluster = clusterArn(scope, str(input.cluster));

@@ -1,6 +1,7 @@
 // How each kind of record is indexed in the store, derived from the record itself.
-import { parseArn, scopeKey, scopeOfArn } from "./arn";
+import { parseArn, scopeKey, scopeOfAnyArn } from "./arn";
 import { type ClusterCounts, containerInstanceCounts, serviceCounts, taskCounts } from "./clusterCounts";
+import { listenerArnOf } from "./elbv2Arn";
 import type { Records } from "./records";
 
 export interface RowKey {
@@ -19,8 +20,8 @@ export interface RowKey {
 
 function key(arn: string | undefined, parent: string | undefined, name: string | undefined, due?: number, counts?: ClusterCounts): RowKey {
   const a = arn ?? "";
-  const scope = scopeOfArn(a);
-  return { arn: a, scope: scope.account ? scopeKey(scope) : "", parent: parent ?? "", name: name ?? "", due: due ?? null, ...(counts ? { counts } : {}) };
+  const scope = scopeOfAnyArn(a);
+  return { arn: a, scope: scope ? scopeKey(scope) : "", parent: parent ?? "", name: name ?? "", due: due ?? null, ...(counts ? { counts } : {}) };
 }
 
 /** The kinds whose rows can count toward their parent. */
@@ -38,6 +39,13 @@ export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } 
     key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId, undefined, containerInstanceCounts(containerInstance)),
   capacityProvider: ({ capacityProvider }) => key(capacityProvider.capacityProviderArn, "", capacityProvider.name),
   accountSetting: ({ arn, setting }) => key(arn, "", setting.name),
+  // Elastic Load Balancing: load balancers and target groups by name; listeners within their load
+  // balancer, rules within their listener; targets within their group, due when their draining ends.
+  loadBalancer: ({ loadBalancer }) => key(loadBalancer.LoadBalancerArn, "", loadBalancer.LoadBalancerName),
+  targetGroup: ({ targetGroup }) => key(targetGroup.TargetGroupArn, "", targetGroup.TargetGroupName),
+  listener: ({ listener }) => key(listener.ListenerArn, listener.LoadBalancerArn, String(listener.Port ?? "")),
+  listenerRule: ({ rule }) => key(rule.RuleArn, listenerArnOf(rule.RuleArn ?? ""), rule.Priority),
+  target: (r) => key(r.key, r.targetGroupArn, r.target.Id, r.drainedAt),
 };
 
 /** arn:aws:ecs:r:a:container-instance/<cluster>/<id> -> the cluster's ARN. */

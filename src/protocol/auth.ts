@@ -4,7 +4,7 @@
 //   iam   - sigv4, and each call must be allowed by the principal's identity policies.
 import type { Config } from "../config";
 import { accessDeniedMessage, evaluate, readsResourceTags } from "../domain/iam";
-import { parseArn } from "../domain/arn";
+import { scopeOfAnyArn } from "../domain/arn";
 import { authorizationTargets } from "../domain/resources";
 import type { Clock } from "../scheduler/clock";
 import type { ApiRequest, Authenticator, Authorizer } from "./dispatch";
@@ -28,12 +28,15 @@ export class ControlAccessDeniedException extends AccessDeniedException {
   override readonly status = 403;
 }
 
-/** Tags of a resource by ARN, for aws:ResourceTag conditions (undefined when it does not exist). Only asked about the caller's account and region. */
+/**
+ * Tags of a resource by ARN (of any served service), for aws:ResourceTag conditions (undefined when
+ * it does not exist). Only asked about the caller's account and region.
+ */
 export type ResourceTagLookup = (arn: string) => Promise<readonly { key?: string; value?: string }[] | undefined>;
 
 function inCallerScope(arn: string, caller: CallerIdentity): boolean {
-  const parsed = parseArn(arn);
-  return parsed !== undefined && parsed.account === caller.account && parsed.region === caller.region;
+  const scope = scopeOfAnyArn(arn);
+  return scope !== undefined && scope.account === caller.account && scope.region === caller.region;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -48,13 +51,14 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
   const credentials = loadCredentials(config.credentialsFile);
   const verifier = new SigV4Verifier((accessKeyId) => credentials.get(accessKeyId));
 
-  const authenticate: Authenticator = (request) => {
-    const { accessKeyId, region } = verifier.verify(request, clock.now());
+  const authenticate: Authenticator = (request, service) => {
+    const { accessKeyId, region } = verifier.verify(request, clock.now(), service.signingName);
     const credential = credentials.get(accessKeyId) as Credential;
     return { accessKeyId, account: credential.accountId, region, principal: credential.principalArn };
   };
   const authorizeControl = (request: ApiRequest, action: string): void => {
-    const { accessKeyId } = verifier.verify(request, clock.now());
+    // Control endpoints are ecslite's own; they are signed as ECS requests are.
+    const { accessKeyId } = verifier.verify(request, clock.now(), "ecs");
     const credential = credentials.get(accessKeyId) as Credential;
     if (!credential.controlEndpoints) {
       throw new ControlAccessDeniedException(
@@ -67,12 +71,12 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
   // Policies that never read resource tags spare the store a read per checked resource.
   const readsTags = new Map([...credentials.values()].map((c) => [c.accessKeyId, readsResourceTags(c.policies)]));
 
-  const authorize: Authorizer = async (operation, input, caller) => {
+  const authorize: Authorizer = async (service, operation, input, caller) => {
     const credential = caller.accessKeyId === undefined ? undefined : credentials.get(caller.accessKeyId);
-    if (!credential) throw new AccessDeniedException(accessDeniedMessage(caller.principal, `ecs:${operation}`, "*", "ImplicitDeny"));
+    if (!credential) throw new AccessDeniedException(accessDeniedMessage(caller.principal, `${service.signingName}:${operation}`, "*", "ImplicitDeny"));
     if (isRootPrincipal(credential.principalArn)) return;
     const needsTags = readsTags.get(credential.accessKeyId) === true;
-    for (const target of authorizationTargets(operation, input, caller)) {
+    for (const target of authorizationTargets(service.signingName, operation, input, caller)) {
       const context: Record<string, string | readonly string[]> = { ...target.context };
       context["aws:PrincipalArn"] = caller.principal;
       context["aws:PrincipalAccount"] = caller.account;
@@ -83,7 +87,7 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
         for (const tag of (await resourceTags(target.resource)) ?? []) {
           if (!tag.key) continue;
           context[`aws:ResourceTag/${tag.key}`] = tag.value ?? "";
-          context[`ecs:ResourceTag/${tag.key}`] = tag.value ?? "";
+          context[`${service.signingName}:ResourceTag/${tag.key}`] = tag.value ?? "";
         }
       }
       const decision = evaluate(credential.policies, { action: target.action, resource: target.resource, context });

@@ -7,7 +7,8 @@ export abstract class ApiError extends Error {
   readonly status: number = 400;
 }
 
-function errorClass(type: string, status = 400) {
+/** A class of error named `type`, answered with `status`. */
+export function errorClass(type: string, status = 400) {
   return class extends ApiError {
     readonly type = type;
     override readonly status = status;
@@ -51,3 +52,11 @@ export class PlatformUnknownException extends errorClass("PlatformUnknownExcepti
 export class PlatformTaskDefinitionIncompatibilityException extends errorClass("PlatformTaskDefinitionIncompatibilityException") {}
 export class TargetNotFoundException extends errorClass("TargetNotFoundException") {}
 export class AttributeLimitExceededException extends errorClass("AttributeLimitExceededException") {}
+
+// Errors of the AWS Query protocol (AWS's "Common Errors" for Query services such as Elastic Load
+// Balancing), named by the code they travel with.
+export class ValidationError extends errorClass("ValidationError") {}
+export class InvalidAction extends errorClass("InvalidAction") {}
+export class MissingAction extends errorClass("MissingAction") {}
+/** AWS documents 404 for a query string with a syntax error. */
+export class MalformedQueryString extends errorClass("MalformedQueryString", 404) {}

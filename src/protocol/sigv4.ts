@@ -16,7 +16,6 @@ import {
 import { isKnownRegion } from "../domain/regions";
 import { invalidRegion } from "./identity";
 
-export const SIGNING_SERVICE = "ecs";
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 /** AWS refuses signatures dated more than five minutes away from its clock. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -110,8 +109,8 @@ type HttpRequest = Parameters<typeof getCanonicalHeaders>[0];
 /** AWS's signer, used for what it is authoritative on: the canonical form of a request. */
 class CanonicalRequests extends SignatureV4 {
   constructor() {
-    // Credentials and region are never used: this instance only builds canonical requests.
-    super({ service: SIGNING_SERVICE, region: "-", credentials: { accessKeyId: "-", secretAccessKey: "-" }, sha256: Hash.bind(null, "sha256") });
+    // Credentials, service and region are never used: this instance only builds canonical requests.
+    super({ service: "-", region: "-", credentials: { accessKeyId: "-", secretAccessKey: "-" }, sha256: Hash.bind(null, "sha256") });
   }
 
   of(request: HttpRequest, signedHeaders: ReadonlySet<string>, payloadHash: string): string {
@@ -148,13 +147,13 @@ export class SigV4Verifier {
 
   constructor(private readonly lookup: (accessKeyId: string) => SigningCredential | undefined) {}
 
-  private signingKey(credential: SigningCredential, date: string, region: string): KeyObject {
-    const cacheKey = `${credential.accessKeyId}\u0000${credential.secretAccessKey}\u0000${date}\u0000${region}`;
+  private signingKey(credential: SigningCredential, date: string, region: string, service: string): KeyObject {
+    const cacheKey = `${credential.accessKeyId}\u0000${credential.secretAccessKey}\u0000${date}\u0000${region}\u0000${service}`;
     let key = this.signingKeys.get(cacheKey);
     if (!key) {
       const kDate = createHmac("sha256", `AWS4${credential.secretAccessKey}`).update(date).digest();
       const kRegion = createHmac("sha256", kDate).update(region).digest();
-      const kService = createHmac("sha256", kRegion).update(SIGNING_SERVICE).digest();
+      const kService = createHmac("sha256", kRegion).update(service).digest();
       key = createSecretKey(createHmac("sha256", kService).update("aws4_request").digest());
       if (this.signingKeys.size >= 1000) this.signingKeys.clear();
       this.signingKeys.set(cacheKey, key);
@@ -170,7 +169,8 @@ export class SigV4Verifier {
     return this.window;
   }
 
-  verify(request: SignedRequest, now: number): ParsedAuthorization {
+  /** `service` is the signing name the request must be scoped to ("ecs", "elasticloadbalancing"). */
+  verify(request: SignedRequest, now: number, service: string): ParsedAuthorization {
     const auth = parseAuthorization(header(request.headers, "authorization"));
     const amzDate = header(request.headers, "x-amz-date");
     if (amzDate === undefined || !AMZ_DATE.test(amzDate)) throw new IncompleteSignatureException("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
@@ -182,7 +182,7 @@ export class SigV4Verifier {
     const credential = this.lookup(auth.accessKeyId);
     if (!credential) throw new UnrecognizedClientException(INVALID_TOKEN);
     if (credential.sessionToken !== header(request.headers, "x-amz-security-token")) throw new UnrecognizedClientException(INVALID_TOKEN);
-    if (auth.service !== SIGNING_SERVICE) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SIGNING_SERVICE}'.`);
+    if (auth.service !== service) throw new InvalidSignatureException(`Credential should be scoped to correct service: '${service}'.`);
     if (!isKnownRegion(auth.region)) throw invalidRegion(auth.region);
     if (auth.date !== amzDate.slice(0, 8)) {
       throw new InvalidSignatureException(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
@@ -195,7 +195,7 @@ export class SigV4Verifier {
       throw new InvalidSignatureException(`Signature not yet current: ${amzDate} is still later than ${window.latest} (${formatAmzDate(now)} + 5 min.)`);
     }
     // The body is always covered: a declared hash (signed or not) must be the body's, and
-    // UNSIGNED-PAYLOAD, which would leave the body unchecked, is not accepted for ECS.
+    // UNSIGNED-PAYLOAD, which would leave the body unchecked, is not accepted.
     const bodyHash = sha256Hex(request.body);
     const declaredHash = header(request.headers, "x-amz-content-sha256");
     if (declaredHash !== undefined && declaredHash !== bodyHash) {
@@ -214,7 +214,7 @@ export class SigV4Verifier {
     const canonicalRequest = this.canonical.of({ method: request.method, protocol: "http:", hostname: headers.host, path, query, headers }, new Set(auth.signedHeaders), bodyHash);
     const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
     const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const expected = createHmac("sha256", this.signingKey(credential, auth.date, auth.region)).update(stringToSign).digest("hex");
+    const expected = createHmac("sha256", this.signingKey(credential, auth.date, auth.region, auth.service)).update(stringToSign).digest("hex");
     if (!constantTimeEqual(expected, auth.signature)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
     return auth;
   }

@@ -1,12 +1,56 @@
-// Decodes a parsed JSON request body against an operation's input structure from the model.
-// The result is a fresh object holding only members the model knows (unknown keys, including
-// "__proto__" and "constructor", are dropped), so handlers never see raw client objects.
+// Decodes a request's members against an operation's input structure from the model: the one
+// validation every service shares. The result is a fresh object holding only members the model
+// knows (unknown keys, including "__proto__" and "constructor", are dropped), so handlers never see
+// raw client objects. What differs between wire protocols (how a member's path reads in a message,
+// whether scalars arrive as JSON values or as text, which error a service answers) is a Dialect.
+import type { ApiError } from "./errors";
+import { InvalidParameterException, SerializationException, ValidationError } from "./errors";
 import type { Member, Shape, StructureShape } from "./model";
-import { InvalidParameterException, SerializationException } from "./errors";
 
-/** Limits that keep hostile bodies cheap to refuse; documented in docs/compatibility.md. */
+/** Limits that keep hostile bodies cheap to refuse; documented in docs/limits.md. */
 export const MAX_NESTING_DEPTH = 32;
 export const MAX_STRING_LENGTH = 256 * 1024;
+
+export interface Dialect {
+  /** A member's path as the service's messages write it. */
+  memberPath(parent: string, name: string): string;
+  /** A list item's path (index from 0). */
+  itemPath(parent: string, index: number): string;
+  /** Query protocols send every scalar as text: numbers and booleans are parsed from it. */
+  readonly scalarsAsText: boolean;
+  /** Characters a member may not hold (beyond NUL, which no dialect accepts). */
+  readonly forbiddenCharacters?: RegExp;
+  /** A value of the wrong type. */
+  typeError(message: string): ApiError;
+  /** A value the model's constraints refuse. */
+  invalid(message: string): ApiError;
+}
+
+/** AWS JSON 1.1 (ECS): member names as sent, list items as `name[0]`. */
+export const jsonDialect: Dialect = {
+  memberPath: (parent, name) => (parent ? `${parent}.${name}` : name),
+  itemPath: (parent, index) => `${parent}[${index}]`,
+  scalarsAsText: false,
+  typeError: (message) => new SerializationException(message),
+  invalid: (message) => new InvalidParameterException(message),
+};
+
+const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
+
+/**
+ * AWS Query (Elastic Load Balancing): messages name members in lower camel case and list items as
+ * `targets.1.member` (from 1), as ELB's validation messages do; every refusal is a ValidationError.
+ * XML 1.0 cannot carry most control characters, nor U+FFFE/U+FFFF, so they are refused on the way in.
+ */
+export const queryDialect: Dialect = {
+  memberPath: (parent, name) => (parent ? `${parent}.${lowerFirst(name)}` : lowerFirst(name)),
+  itemPath: (parent, index) => `${parent}.${index + 1}.member`,
+  scalarsAsText: true,
+  // eslint-disable-next-line no-control-regex
+  forbiddenCharacters: /[\u0001-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/,
+  typeError: (message) => new ValidationError(message),
+  invalid: (message) => new ValidationError(message),
+};
 
 /**
  * The deepest nesting of arrays and objects in JSON text, counted before parsing so that a hostile
@@ -35,88 +79,125 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-function memberPath(parent: string, name: string | number): string {
-  if (typeof name === "number") return `${parent}[${name}]`;
-  return parent ? `${parent}.${name}` : name;
+/** Validates `body` against `shape`; ECS's JSON dialect unless another is given. */
+export function decodeInput(body: unknown, shape: StructureShape, dialect: Dialect = jsonDialect): Record<string, unknown> {
+  return new Decoder(dialect).structure(body, shape, "", 0);
 }
 
-export function decodeInput(body: unknown, shape: StructureShape): Record<string, unknown> {
-  return decodeStructure(body, shape, "", 0);
-}
+const quoted = (text: string) => `'${text.slice(0, 100)}'`;
 
-function decodeStructure(value: unknown, shape: StructureShape, at: string, depth: number): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new SerializationException(`Expected an object at '${at || "(request body)"}', got ${describe(value)}.`);
-  }
-  const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [name, member] of shape.members) {
-    if (!Object.prototype.hasOwnProperty.call(source, name)) continue;
-    const memberValue = source[name];
-    if (memberValue === null) continue; // JSON null means "absent" to AWS JSON frontends
-    out[name] = decodeMember(memberValue, member, memberPath(at, name), depth + 1);
-  }
-  for (const name of shape.required) {
-    if (out[name] === undefined) {
-      throw new InvalidParameterException(`1 validation error detected: Value null at '${memberPath(at, name)}' failed to satisfy constraint: Member must not be null`);
+class Decoder {
+  constructor(private readonly dialect: Dialect) {}
+
+  structure(value: unknown, shape: StructureShape, at: string, depth: number): Record<string, unknown> {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw this.dialect.typeError(`Expected an object at '${at || "(request body)"}', got ${describe(value)}.`);
     }
-  }
-  return out;
-}
-
-function decodeMember(value: unknown, member: Member, at: string, depth: number): unknown {
-  const decoded = decodeShape(value, member.shape, at, depth);
-  if (member.enumValues) checkEnum(decoded, member.enumValues, at);
-  return decoded;
-}
-
-function checkEnum(value: unknown, allowed: readonly string[], at: string): void {
-  const values = Array.isArray(value) ? value : [value];
-  values.forEach((v, i) => {
-    if (typeof v === "string" && !allowed.includes(v)) {
-      const where = Array.isArray(value) ? memberPath(at, i) : at;
-      throw new InvalidParameterException(
-        `1 validation error detected: Value '${v.slice(0, 100)}' at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`,
-      );
+    const source = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [name, member] of shape.members) {
+      if (!Object.prototype.hasOwnProperty.call(source, name)) continue;
+      const memberValue = source[name];
+      if (memberValue === null) continue; // JSON null means "absent" to AWS JSON frontends
+      out[name] = this.member(memberValue, member, this.dialect.memberPath(at, name), depth + 1);
     }
-  });
-}
-
-function decodeShape(value: unknown, shape: Shape, at: string, depth: number): unknown {
-  if (depth > MAX_NESTING_DEPTH) throw new SerializationException(`Request nesting is deeper than ${MAX_NESTING_DEPTH} levels at '${at}'.`);
-  switch (shape.kind) {
-    case "string":
-    case "blob":
-      if (typeof value !== "string") throw new SerializationException(`Expected a string at '${at}', got ${describe(value)}.`);
-      if (value.length > MAX_STRING_LENGTH) throw new InvalidParameterException(`The value at '${at}' is longer than ${MAX_STRING_LENGTH} characters.`);
-      if (value.includes("\u0000")) throw new InvalidParameterException(`The value at '${at}' contains a NUL character.`);
-      return value;
-    case "number":
-      if (typeof value !== "number" || !Number.isFinite(value)) throw new SerializationException(`Expected a number at '${at}', got ${describe(value)}.`);
-      return value;
-    case "boolean":
-      if (typeof value !== "boolean") throw new SerializationException(`Expected a boolean at '${at}', got ${describe(value)}.`);
-      return value;
-    case "timestamp":
-      if (typeof value !== "number" || !Number.isFinite(value)) throw new SerializationException(`Expected a timestamp (epoch seconds) at '${at}', got ${describe(value)}.`);
-      return value;
-    case "document":
-      return value;
-    case "list":
-      if (!Array.isArray(value)) throw new SerializationException(`Expected a list at '${at}', got ${describe(value)}.`);
-      return value.map((item, i) => {
-        if (item === null) throw new InvalidParameterException(`The value at '${memberPath(at, i)}' must not be null.`);
-        return decodeShape(item, shape.member, memberPath(at, i), depth + 1);
-      });
-    case "map": {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new SerializationException(`Expected a map at '${at}', got ${describe(value)}.`);
-      const out: Record<string, unknown> = Object.create(null);
-      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        out[key] = decodeShape(item, shape.value, `${at}.${key}`, depth + 1);
+    for (const name of shape.required) {
+      if (out[name] === undefined) {
+        throw this.dialect.invalid(`1 validation error detected: Value null at '${this.dialect.memberPath(at, name)}' failed to satisfy constraint: Member must not be null`);
       }
-      return { ...out };
     }
-    case "structure":
-      return decodeStructure(value, shape, at, depth);
+    return out;
+  }
+
+  private member(value: unknown, member: Member, at: string, depth: number): unknown {
+    const decoded = this.shape(value, member.shape, at, depth);
+    if (member.enumValues) this.checkEnum(decoded, member.enumValues, at);
+    return decoded;
+  }
+
+  private checkEnum(value: unknown, allowed: readonly string[], at: string): void {
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((v, i) => {
+      if (typeof v === "string" && !allowed.includes(v)) {
+        const where = Array.isArray(value) ? this.dialect.itemPath(at, i) : at;
+        throw this.dialect.invalid(
+          `1 validation error detected: Value '${v.slice(0, 100)}' at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`,
+        );
+      }
+    });
+  }
+
+  private text(value: unknown, at: string): string {
+    if (typeof value !== "string") throw this.dialect.typeError(`Expected a string at '${at}', got ${describe(value)}.`);
+    if (value.length > MAX_STRING_LENGTH) throw this.dialect.invalid(`The value at '${at}' is longer than ${MAX_STRING_LENGTH} characters.`);
+    if (value.includes("\u0000")) throw this.dialect.invalid(`The value at '${at}' contains a NUL character.`);
+    if (this.dialect.forbiddenCharacters?.test(value)) throw this.dialect.invalid(`The value at '${at}' contains a control character.`);
+    return value;
+  }
+
+  private number(value: unknown, at: string, what: "a number" | "a timestamp (epoch seconds)"): number {
+    if (this.dialect.scalarsAsText && typeof value === "string") {
+      // Query numbers: decimal digits, optionally signed, optionally with a fraction.
+      if (!/^[-+]?\d{1,20}(\.\d{1,20})?$/.test(value)) {
+        throw this.dialect.typeError(`1 validation error detected: Value ${quoted(value)} at '${at}' failed to satisfy constraint: Member must be a number`);
+      }
+      return Number(value);
+    }
+    if (typeof value !== "number" || !Number.isFinite(value)) throw this.dialect.typeError(`Expected ${what} at '${at}', got ${describe(value)}.`);
+    return value;
+  }
+
+  private boolean(value: unknown, at: string): boolean {
+    if (this.dialect.scalarsAsText && typeof value === "string") {
+      const lower = value.toLowerCase();
+      if (lower === "true") return true;
+      if (lower === "false") return false;
+      throw this.dialect.typeError(`1 validation error detected: Value ${quoted(value)} at '${at}' failed to satisfy constraint: Member must be true or false`);
+    }
+    if (typeof value !== "boolean") throw this.dialect.typeError(`Expected a boolean at '${at}', got ${describe(value)}.`);
+    return value;
+  }
+
+  private timestamp(value: unknown, at: string): number {
+    // Query timestamps are ISO 8601 text (or epoch seconds); JSON ones are epoch seconds.
+    if (this.dialect.scalarsAsText && typeof value === "string" && !/^[-+]?\d+(\.\d+)?$/.test(value)) {
+      const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+      if (Number.isNaN(ms)) throw this.dialect.typeError(`1 validation error detected: Value ${quoted(value)} at '${at}' failed to satisfy constraint: Member must be an ISO 8601 timestamp`);
+      return ms / 1000;
+    }
+    return this.number(value, at, "a timestamp (epoch seconds)");
+  }
+
+  private shape(value: unknown, shape: Shape, at: string, depth: number): unknown {
+    if (depth > MAX_NESTING_DEPTH) throw this.dialect.typeError(`Request nesting is deeper than ${MAX_NESTING_DEPTH} levels at '${at}'.`);
+    switch (shape.kind) {
+      case "string":
+      case "blob":
+        return this.text(value, at);
+      case "number":
+        return this.number(value, at, "a number");
+      case "boolean":
+        return this.boolean(value, at);
+      case "timestamp":
+        return this.timestamp(value, at);
+      case "document":
+        return value;
+      case "list":
+        if (!Array.isArray(value)) throw this.dialect.typeError(`Expected a list at '${at}', got ${describe(value)}.`);
+        return value.map((item, i) => {
+          if (item === null) throw this.dialect.invalid(`The value at '${this.dialect.itemPath(at, i)}' must not be null.`);
+          return this.shape(item, shape.member, this.dialect.itemPath(at, i), depth + 1);
+        });
+      case "map": {
+        if (value === null || typeof value !== "object" || Array.isArray(value)) throw this.dialect.typeError(`Expected a map at '${at}', got ${describe(value)}.`);
+        const out: Record<string, unknown> = Object.create(null);
+        for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+          out[key] = this.shape(item, shape.value, `${at}.${key}`, depth + 1);
+        }
+        return { ...out };
+      }
+      case "structure":
+        return this.structure(value, shape, at, depth);
+    }
   }
 }

@@ -1,4 +1,5 @@
 // One reconcile step for one due row, by kind.
+import { forgetDrainedTarget } from "../api/elbv2/targets";
 import type { DueRow, Tx } from "../store/store";
 import { advanceAll, type ReconcileEnv, TaskBook } from "./group";
 import { reconcileService } from "./reconcileService";
@@ -14,6 +15,9 @@ export async function reconcileRow(tx: Tx, row: DueRow, env: ReconcileEnv): Prom
       return reconcileService(tx, row.arn, env);
     case "task":
       return reconcileTask(tx, row.arn, env);
+    case "target":
+      // A deregistered load balancer target whose draining has ended.
+      return forgetDrainedTarget(tx, row.arn, env.now);
     default:
       return;
   }
