@@ -89,9 +89,12 @@ describe("the Elastic Load Balancing Query wire", () => {
     return JSON.stringify(parts.map((p) => p.text.replace(/<RequestId>[^<]*<\/RequestId>/, "")));
   }
 
+  /** The state as last seen: a request that succeeds may change it; one that is refused may not. */
+  let known: string | undefined;
+
   /** Sends a body; asserts ELB's error form when refused, that a refusal changed nothing, never a 5xx. */
   async function send(body: string | Buffer, headers: Record<string, string> = {}) {
-    const before = await digest();
+    const before = (known ??= await digest());
     const response = await server.query(body, headers);
     assert.ok(response.status < 500, `${response.status} ${response.text.slice(0, 300)}`);
     if (response.status >= 400) {
@@ -104,6 +107,8 @@ describe("the Elastic Load Balancing Query wire", () => {
       assert.match(parsed.ErrorResponse?.RequestId ?? "", REQUEST_ID);
       assert.equal(response.headers.get("x-amzn-requestid"), parsed.ErrorResponse?.RequestId);
       assert.equal(await digest(), before, `a refused request changed state: ${response.text.slice(0, 300)}`);
+    } else {
+      known = undefined;
     }
     return response;
   }

@@ -44,6 +44,7 @@ export async function dispatch(request: ApiRequest, service: ServiceEndpoint, re
     options.checkOutput?.(operation, output, parsed.operation.output);
     return { ...protocol.encodeOutput(parsed.operation, output, requestId), operation, caller };
   } catch (error) {
+    operation ||= protocol.operationNamed(request) ?? "";
     const known = { operation: operation ? operation.slice(0, 100) : undefined, caller };
     if (error instanceof ApiError) return { ...protocol.encodeError(error, requestId), ...known };
     options.onFault?.(operation, error);

@@ -50,6 +50,11 @@ export function jsonProtocol(model: ServiceModel, targetPrefix: string): WirePro
       return { operation, members: () => body };
     },
 
+    operationNamed(request: ApiRequest): string | undefined {
+      const target = request.headers["x-amz-target"];
+      return typeof target === "string" && target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
+    },
+
     encodeOutput(_operation: OperationModel, output: unknown): ApiResponse {
       return { status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(output ?? {}) };
     },

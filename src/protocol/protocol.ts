@@ -36,6 +36,8 @@ export interface WireProtocol {
   readonly dialect: Dialect;
   /** The operation a request names and its raw members; throws the protocol's own errors. */
   parse(request: ApiRequest): ParsedRequest;
+  /** The operation name a request gives, known or not (for the log of a refused request). */
+  operationNamed(request: ApiRequest): string | undefined;
   encodeOutput(operation: OperationModel, output: unknown, requestId: string): ApiResponse;
   encodeError(error: ApiError, requestId: string): ApiResponse;
   /** The error a fault (a bug, a store failure) is answered with. */

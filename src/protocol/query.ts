@@ -246,6 +246,16 @@ export function queryProtocol(options: QueryProtocolOptions): WireProtocol {
       return { operation, members: () => membersOf(tree, operation.input, "") };
     },
 
+    operationNamed(request: ApiRequest): string | undefined {
+      try {
+        const queryAt = request.path.indexOf("?");
+        const pairs = [...(queryAt >= 0 ? parseForm(request.path.slice(queryAt + 1)) : []), ...parseForm(request.body.toString("utf8"))];
+        return pairs.find(([key]) => key === "Action")?.[1];
+      } catch {
+        return undefined;
+      }
+    },
+
     encodeOutput(operation: OperationModel, output: unknown, requestId: string): ApiResponse {
       return { status: 200, contentType: XML_CONTENT_TYPE, body: queryResponseXml(namespace, operation, output, requestId) };
     },
