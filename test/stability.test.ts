@@ -183,6 +183,26 @@ describe("repeated service events, paced as ECS paces them", () => {
     assert.equal((await messagesOf("homeless")).filter((m) => m.startsWith("(service homeless) was unable to place a task")).length, 2, "written again six hours later");
   });
 
+  it("a service whose tasks keep failing to start says it is throttled once (ECS's throttle event), not on every retry", async () => {
+    await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: "broken",
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: [{ name: "app", image: "nginx", environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
+      }),
+    );
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "broken", taskDefinition: "broken", desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
+    for (let i = 0; i < 60; i++) await server.advance(1);
+    const messages = await messagesOf("broken");
+    const throttled = messages.filter((m) => m === "(service broken) is unable to consistently start tasks successfully.");
+    const started = messages.filter((m) => m.startsWith("(service broken) has started 1 tasks"));
+    assert.ok(started.length >= 3 && started.length < 15, `retried with a backoff (${started.length} starts)`);
+    assert.equal(throttled.length, 1, messages.join("\n"));
+  });
+
   it("a steady service says so again every six hours while it stays steady, not on every pass", async () => {
     await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "calm", desiredCount: 0, deploymentController: { type: "EXTERNAL" } }));
     await server.settle();

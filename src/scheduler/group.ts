@@ -97,6 +97,20 @@ export function failedToStart(record: TaskRecord): boolean {
   return record.task.stopCode === "TaskFailedToStart";
 }
 
+/** Failures in the last five minutes: their moments (tasks that failed together count once) and how many never started. */
+function recentFailures(tasks: readonly TaskRecord[], now: number): { moments: Set<number>; failedToStart: number } {
+  const moments = new Set<number>();
+  let starts = 0;
+  for (const t of tasks) {
+    if (!isFailedTask(t)) continue;
+    const at = (t.task.stoppingAt ?? t.task.stoppedAt ?? 0) * 1000;
+    if (at < now - 300_000) continue;
+    moments.add(at);
+    if (failedToStart(t)) starts++;
+  }
+  return { moments, failedToStart: starts };
+}
+
 /**
  * After repeated failures, new tasks wait, so a task definition that cannot start (or that fails at
  * once, as simulated tasks can) does not spin: a first failure in five minutes is replaced at once,
@@ -104,17 +118,19 @@ export function failedToStart(record: TaskRecord): boolean {
  * doubling up to 60 s. Returns the epoch ms from which starting is allowed.
  */
 export function restartAllowedAt(tasks: readonly TaskRecord[], now: number): number {
-  // Tasks that failed together (at the same moment) are one failure.
-  const failedAt = new Set<number>();
-  for (const t of tasks) {
-    if (!isFailedTask(t)) continue;
-    const at = (t.task.stoppingAt ?? t.task.stoppedAt ?? 0) * 1000;
-    if (at >= now - 300_000) failedAt.add(at);
-  }
-  const failures = failedAt.size;
-  const lastFailure = Math.max(0, ...failedAt);
-  if (failures <= 1) return 0;
-  return lastFailure + Math.min(1000 * 2 ** (Math.min(failures, 8) - 2), 60_000);
+  const { moments } = recentFailures(tasks, now);
+  if (moments.size <= 1) return 0;
+  return Math.max(...moments) + Math.min(1000 * 2 ** (Math.min(moments.size, 8) - 2), 60_000);
+}
+
+/**
+ * ECS's throttle logic is on: tasks keep failing to start (repeated failures, some never reaching
+ * RUNNING) and none runs now. It lasts until a task runs or the failures age out, not merely until
+ * the next retry.
+ */
+export function isThrottled(tasks: readonly TaskRecord[], now: number): boolean {
+  const { moments, failedToStart } = recentFailures(tasks, now);
+  return moments.size >= 2 && failedToStart > 0 && !tasks.some((t) => t.task.desiredStatus === "RUNNING" && t.task.lastStatus === "RUNNING");
 }
 
 /** The surplus to stop: tasks not yet running first, then the newest; never a scale-in protected task. */

@@ -10,7 +10,7 @@ import { causeOf, causesOfOwner, eventMessages, type PassEvents, recordServiceEv
 import {
   advanceAll,
   chooseSurplus,
-  failedToStart,
+  isThrottled,
   placeWaitingTasks,
   type ReconcileEnv,
   restartAllowedAt,
@@ -83,8 +83,6 @@ export async function convergeTasks(
     if (allowedAt > env.now) {
       recheckAt = earliest(recheckAt, allowedAt);
       toStart = 0;
-      // ECS's throttle logic and its event concern tasks that never reached RUNNING.
-      if (book.tasks.some(failedToStart)) repeated.push({ cause: causeOf("throttled", owner), message: eventMessages.unableToStartConsistently(label) });
     }
   }
   const { started, unplaced, shortfall } = await startTasks(tx, book, options.template, toStart, env);
@@ -117,6 +115,7 @@ export async function convergeTasks(
   if (stoppedRunning.length) happened.push(eventMessages.stopped(label, stoppedRunning));
   // In zero-delay mode the new and stopping tasks finish their steps in this same pass.
   advanceAll(book, env, new Map([[options.template.taskDefinition.taskDefinitionArn ?? "", options.template.taskDefinition]]));
+  if (isThrottled(book.tasks, env.now)) repeated.push({ cause: causeOf("throttled", owner), message: eventMessages.unableToStartConsistently(label) });
   // Still short of desired (tasks failed, or maximumPercent held starts back): look again at once if
   // this pass made progress, else when the failure backoff ends or placement may have found room.
   if (!options.holdStarts && book.live().filter(notDraining).length < desired) {
