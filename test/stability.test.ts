@@ -8,17 +8,22 @@ import {
   CreateTaskSetCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
+  DeleteTaskSetCommand,
   DescribeTaskSetsCommand,
   type ECSClient,
   ListTasksCommand,
+  RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
+  StopTaskCommand,
   type Task,
   type TaskSet,
+  UpdateContainerInstancesStateCommand,
   UpdateServiceCommand,
   waitUntilServicesStable,
 } from "@aws-sdk/client-ecs";
 import { execFile, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { startTestServer, type TestServer } from "./harness";
 
@@ -328,5 +333,56 @@ describe("bugs the model-based test found (each a regression test)", () => {
     for (let i = 0; i < 5; i++) await server.advance(1);
     const after = (await client.send(new DescribeServicesCommand({ cluster: "c", services: ["tight"] }))).services?.[0];
     assert.deepEqual(after?.deployments?.map((d) => [d.status, d.rolloutState, d.runningCount]), [["PRIMARY", "COMPLETED", 1]]);
+  });
+});
+
+describe("what a request changes, the task set shows at once (before the scheduler looks)", () => {
+  // Two servers on one SQLite store: the first (with its scheduler) makes two sets steady; the
+  // second has no scheduler, so only the request itself can take a STEADY_STATE away.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "ecslite-stability-"));
+  let server: TestServer;
+  let client: ECSClient;
+  const sets: string[] = [];
+  before(async () => {
+    const first = await startTestServer({ stepMs: 0, inMemory: false, dataDir });
+    const c = first.client();
+    await c.send(new CreateClusterCommand({ clusterName: "c" }));
+    await c.send(new RegisterTaskDefinitionCommand({ family: "small", networkMode: "bridge", containerDefinitions: [{ name: "app", image: "nginx", memory: 128 }] }));
+    await c.send(
+      new RegisterContainerInstanceCommand({
+        cluster: "c",
+        instanceIdentityDocument: JSON.stringify({ instanceId: "i-now", availabilityZone: "us-east-1a" }),
+        totalResources: [
+          { name: "CPU", type: "INTEGER", integerValue: 1024 },
+          { name: "MEMORY", type: "INTEGER", integerValue: 1024 },
+        ],
+      }),
+    );
+    for (const name of ["a", "b"]) {
+      await c.send(new CreateServiceCommand({ cluster: "c", serviceName: name, desiredCount: 2, deploymentController: { type: "EXTERNAL" } }));
+      sets.push((await c.send(new CreateTaskSetCommand({ cluster: "c", service: name, taskDefinition: "small", launchType: "EC2", scale: { value: 100, unit: "PERCENT" } }))).taskSet?.id ?? "");
+    }
+    await first.settle();
+    for (const [i, name] of ["a", "b"].entries()) assert.equal((await taskSetOf(c, "c", name, sets[i])).stabilityStatus, "STEADY_STATE");
+    await first.close();
+    server = await startTestServer({ stepMs: 0, inMemory: false, dataDir, scheduler: false });
+    client = server.client();
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("StopTask of a set's running task: DescribeTaskSets right after shows STABILIZING", async () => {
+    const [task] = (await tasksOfSet(client, "c", sets[0])).filter((t) => t.lastStatus === "RUNNING");
+    await client.send(new StopTaskCommand({ cluster: "c", task: task.taskArn }));
+    const set = await taskSetOf(client, "c", "a", sets[0]);
+    assert.deepEqual([set.stabilityStatus, set.runningCount], ["STABILIZING", 2]);
+  });
+
+  it("an instance set DRAINING under a set's tasks: DescribeTaskSets right after shows STABILIZING", async () => {
+    const [task] = await tasksOfSet(client, "c", sets[1]);
+    await client.send(new UpdateContainerInstancesStateCommand({ cluster: "c", containerInstances: [task.containerInstanceArn ?? ""], status: "DRAINING" }));
+    assert.equal((await taskSetOf(client, "c", "b", sets[1])).stabilityStatus, "STABILIZING");
   });
 });
