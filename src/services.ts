@@ -1,6 +1,7 @@
 // The AWS services ecslite serves on one port, each as its model, wire protocol and handlers:
 // ECS over AWS JSON 1.1, Elastic Load Balancing v2 over AWS Query.
 import { handlers as ecsHandlers } from "./api/ecs";
+import { ecsEnumWording } from "./api/ecs/validationWording";
 import { elbv2Handlers } from "./api/elbv2";
 import { OperationNotPermittedException } from "./api/elbv2/errors";
 import { UnsupportedFeatureException } from "./protocol/errors";
@@ -23,6 +24,7 @@ export function ecsService(): ServiceEndpoint {
     protocol: jsonProtocol(model, ECS_TARGET_PREFIX),
     handlers: ecsHandlers,
     unsupported: (operation) => new UnsupportedFeatureException(`ecslite does not support the ECS operation ${operation} yet. See docs/compatibility.md for the operations it supports.`),
+    enumWording: ecsEnumWording,
   };
 }
 

@@ -164,9 +164,8 @@ describe("clusters", () => {
       assert.equal(all.clusterArns?.length, 7);
       assert.equal(all.nextToken, undefined);
 
-      // Deleted clusters in the middle of a page are skipped, and pages stay full.
+      // Deleted clusters stay listed while they stay describable (INACTIVE), as ECS lists them.
       await client.send(new DeleteClusterCommand({ cluster: "page-1" }));
-      await client.send(new DeleteClusterCommand({ cluster: "page-2" }));
       await client.send(new DeleteClusterCommand({ cluster: "page-4" }));
       const left: string[][] = [];
       let token: string | undefined;
@@ -176,9 +175,13 @@ describe("clusters", () => {
         token = page.nextToken;
       } while (token);
       assert.deepEqual(left, [
-        [arnOf("page-0"), arnOf("page-3")],
-        [arnOf("page-5"), arnOf("page-6")],
+        [arnOf("page-0"), arnOf("page-1")],
+        [arnOf("page-2"), arnOf("page-3")],
+        [arnOf("page-4"), arnOf("page-5")],
+        [arnOf("page-6")],
       ]);
+      const listed = await client.send(new DescribeClustersCommand({ clusters: left.flat() }));
+      assert.deepEqual(listed.clusters?.filter((c) => c.status === "INACTIVE").map((c) => c.clusterName), ["page-1", "page-4"]);
 
       await refusedWith(client.send(new ListClustersCommand({ maxResults: 101 })), "InvalidParameterException");
       await refusedWith(client.send(new ListClustersCommand({ maxResults: 0 })), "InvalidParameterException");
@@ -212,7 +215,7 @@ describe("clusters", () => {
     await refusedWith(ecs.send(new UpdateClusterSettingsCommand({ cluster: "nowhere", settings: [{ name: "containerInsights", value: "enabled" }] })), "ClusterNotFoundException");
   });
 
-  test("DeleteCluster leaves it INACTIVE and unlisted; the name can be used again", async () => {
+  test("DeleteCluster leaves it INACTIVE and still listed; the name can be used again", async () => {
     await ecs.send(new CreateClusterCommand({ clusterName: "doomed", tags: [{ key: "old", value: "yes" }] }));
     const deleted = await ecs.send(new DeleteClusterCommand({ cluster: "doomed" }));
     assert.equal(deleted.cluster?.status, "INACTIVE");
@@ -220,7 +223,7 @@ describe("clusters", () => {
 
     const described = await ecs.send(new DescribeClustersCommand({ clusters: ["doomed"] }));
     assert.equal(described.clusters?.[0].status, "INACTIVE");
-    assert.ok(!(await listAll()).includes(arnOf("doomed")));
+    assert.ok((await listAll()).includes(arnOf("doomed")), "listed while describable");
 
     await refusedWith(ecs.send(new DeleteClusterCommand({ cluster: "doomed" })), "ClusterNotFoundException");
     await refusedWith(ecs.send(new UpdateClusterSettingsCommand({ cluster: "doomed", settings: [{ name: "containerInsights", value: "enabled" }] })), "ClusterNotFoundException");

@@ -116,7 +116,8 @@ describe("protocol", () => {
 
     test("values outside an enum are InvalidParameterException naming the member path", async () => {
       const cases: [string, unknown, string][] = [
-        ["DescribeClusters", { clusters: ["baseline"], include: ["TAGS", "EVERYTHING"] }, "include[1]"],
+        ["RunTask", { taskDefinition: "x", launchType: "MOON" }, "launchType"],
+        ["ListServices", { schedulingStrategy: "REPLICAS" }, "schedulingStrategy"],
         ["UpdateTaskSet", { cluster: "baseline", service: "s", taskSet: "ecs-svc/1", scale: { value: 50, unit: "PERMILLE" } }, "scale.unit"],
         ["CreateCluster", { clusterName: "enums", settings: [{ name: "containerInsightz", value: "enabled" }] }, "settings[0].name"],
         ["ListTaskDefinitions", { sort: "SIDEWAYS" }, "sort"],

@@ -107,7 +107,7 @@ describe("CreateService", () => {
       ).catch((e: Error) => assert.fail(`${parameter}: ${e.message}`));
     }
     const out = await client.send(new DescribeServicesCommand({ cluster: "c", services: ["refused"] }));
-    assert.deepEqual([out.services, out.failures], [[], [{ arn: arnOf("service/c/refused"), reason: "MISSING" }]]);
+    assert.deepEqual([out.services, out.failures], [[], [{ arn: arnOf("service/refused"), reason: "MISSING" }]]);
   });
 
   it("ECS and CODE_DEPLOY need a task definition; CODE_DEPLOY a load balancer, and ECS starts its first task set itself", async () => {
@@ -198,7 +198,7 @@ describe("DescribeServices and ListServices", () => {
     );
     assert.deepEqual(out.services?.map((s) => [s.serviceName, s.tags]), [["ext-00", undefined], ["ext-01", undefined]]);
     assert.deepEqual(out.failures, [
-      { arn: arnOf("service/c/nope"), reason: "MISSING" },
+      { arn: arnOf("service/nope"), reason: "MISSING" }, // a bare name: the short ARN, as ECS names it
       { arn: arnOf("service/other/elsewhere"), reason: "MISSING" },
     ]);
     const tagged = await client.send(new DescribeServicesCommand({ cluster: "c", services: ["ext-03"], include: ["TAGS"] }));

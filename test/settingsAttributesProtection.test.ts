@@ -51,7 +51,7 @@ describe("account settings", () => {
   });
 
   it("refuses values a setting does not take, and read-only settings", async () => {
-    await refusedWith(client.send(new PutAccountSettingCommand({ name: "serviceLongArnFormat", value: "maybe" })), "InvalidParameterException", /Valid values: enabled, disabled/);
+    await refusedWith(client.send(new PutAccountSettingCommand({ name: "serviceLongArnFormat", value: "maybe" })), "InvalidParameterException", /^Invalid setting 'value'$/);
     await refusedWith(client.send(new PutAccountSettingCommand({ name: "guardDutyActivate", value: "on" })), "InvalidParameterException");
     await refusedWith(client.send(new PutAccountSettingCommand({ name: "serviceLongArnFormat", value: "enabled", principalArn: "arn:aws:iam::999999999999:root" })), "InvalidParameterException");
   });

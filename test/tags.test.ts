@@ -165,10 +165,11 @@ describe("tags", () => {
     await refusedWith(ecs.send(new ListTagsForResourceCommand({ resourceArn: "arn:aws:s3:::bucket" })), "InvalidParameterException");
   });
 
-  test("a deleted cluster cannot be tagged", async () => {
+  test("a deleted cluster cannot be tagged: ECS's words for an inactive cluster", async () => {
     const arn = await cluster("tag-then-delete");
     await ecs.send(new DeleteClusterCommand({ cluster: arn }));
-    await refusedWith(ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "a", value: "b" }] })), "ClusterNotFoundException");
+    // gruntwork-io/cloud-nuke issue 145 quotes ECS's answer.
+    await refusedWith(ecs.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: "a", value: "b" }] })), "InvalidParameterException", /^The specified cluster is inactive\. Specify an active cluster and try again\.$/);
   });
 
   test("another account's or region's resource is not found, and keeps its tags", async () => {

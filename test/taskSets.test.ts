@@ -163,7 +163,7 @@ describe("CreateTaskSet", () => {
     await refusedWith(client.send(new CreateTaskSetCommand({ ...ec2, platformVersion: "1.4.0" })), "InvalidParameterException", /platform version/i);
     const onEc2 = (await client.send(new CreateTaskSetCommand(ec2))).taskSet;
     assert.deepEqual([onEc2?.launchType, onEc2?.platformVersion, onEc2?.platformFamily, onEc2?.networkConfiguration], ["EC2", undefined, undefined, undefined]);
-    await refusedWith(client.send(new CreateTaskSetCommand({ ...ec2, taskDefinition: "bridge", launchType: "FARGATE" })), "ClientException", /FARGATE/);
+    await refusedWith(client.send(new CreateTaskSetCommand({ ...ec2, taskDefinition: "bridge", launchType: "FARGATE" })), "InvalidParameterException", /^Task definition does not support launch_type FARGATE\.$/);
   });
 
   it("awsvpc networking: required by the task definition, at most 16 subnets and 5 security groups", async () => {

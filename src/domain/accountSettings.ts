@@ -17,11 +17,16 @@ export const ACCOUNT_SETTINGS: ReadonlyMap<string, { values: readonly string[]; 
   ["dualStackIPv6", { values: ["enabled", "disabled"], awsDefault: "disabled" }],
 ]);
 
+/** The settings that turned the long ARN formats on, which ECS no longer lets anyone turn off (since April 2021). */
+const LONG_ARN_SETTINGS: ReadonlySet<string> = new Set(["serviceLongArnFormat", "taskLongArnFormat", "containerInstanceLongArnFormat"]);
+
 /** A reason the value is refused, or undefined. */
 export function accountSettingProblem(name: string, value: string): string | undefined {
   const setting = ACCOUNT_SETTINGS.get(name);
   if (!setting) return `Unknown account setting '${name}'.`;
   if (setting.readOnly) return `The ${name} setting is managed by Amazon GuardDuty and cannot be changed through ECS.`;
-  if (!setting.values.includes(value)) return `Invalid value '${value.slice(0, 50)}' for account setting ${name}. Valid values: ${setting.values.join(", ")}.`;
+  // ECS's words for a value it does not take (aws-cli issue 3785: "ENABLED" for "enabled").
+  if (!setting.values.includes(value)) return "Invalid setting 'value'";
+  if (LONG_ARN_SETTINGS.has(name) && value === "disabled") return "You can no longer disable Long Arn settings";
   return undefined;
 }

@@ -27,6 +27,8 @@ const prefix = (s: Scope) => `arn:aws:ecs:${s.region}:${s.account}:`;
 export const arns = {
   cluster: (s: Scope, cluster: string) => `${prefix(s)}cluster/${cluster}`,
   service: (s: Scope, cluster: string, service: string) => `${prefix(s)}service/${cluster}/${service}`,
+  /** The short (pre-2021) form, which ECS still uses to name a service it did not find by bare name. */
+  shortService: (s: Scope, service: string) => `${prefix(s)}service/${service}`,
   taskSet: (s: Scope, cluster: string, service: string, id: string) => `${prefix(s)}task-set/${cluster}/${service}/${id}`,
   taskDefinition: (s: Scope, family: string, revision: number) => `${prefix(s)}task-definition/${family}:${revision}`,
   task: (s: Scope, cluster: string, id: string) => `${prefix(s)}task/${cluster}/${id}`,
@@ -46,6 +48,14 @@ export function parseArn(arn: string): ParsedArn | undefined {
   const m = ARN_PATTERN.exec(arn);
   if (!m) return undefined;
   return { region: m[1], account: m[2], resourceType: m[3], path: m[4].split("/") };
+}
+
+/**
+ * Whether an ARN of a cluster-scoped resource (service, task, container instance) is in the short
+ * format, without the cluster: arn:aws:ecs:<region>:<account>:service/<name>.
+ */
+export function isShortFormat(parsed: ParsedArn): boolean {
+  return ["service", "task", "container-instance"].includes(parsed.resourceType) && parsed.path.length === 1;
 }
 
 export function isArn(value: string): boolean {

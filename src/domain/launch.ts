@@ -116,11 +116,12 @@ export function resolveLaunch(
     }
   }
   const fargate = usesFargate({ launchType, capacityProviderStrategy: strategy });
+  // InvalidParameterException, as ECS answers it (aws-cli issue 3983, sil-org/ecs-deploy issue 134); EXTERNAL by analogy.
   if (fargate && !(def.compatibilities ?? []).includes("FARGATE")) {
-    return { exception: "ClientException", message: "Task definition does not support launch_type FARGATE." };
+    return invalid("Task definition does not support launch_type FARGATE.");
   }
   if (launchType === "EXTERNAL" && !(def.compatibilities ?? []).includes("EXTERNAL") && def.networkMode === "awsvpc") {
-    return { exception: "ClientException", message: "Task definition does not support launch_type EXTERNAL." };
+    return invalid("Task definition does not support launch_type EXTERNAL.");
   }
   let platformVersion = request.platformVersion;
   let platformFamily: string | undefined;

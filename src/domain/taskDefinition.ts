@@ -65,6 +65,8 @@ export interface TaskDefinitionShape {
   networkMode?: string;
   cpu?: string;
   memory?: string;
+  pidMode?: string;
+  ipcMode?: string;
 }
 
 /** A reason ECS refuses the task definition (as ClientException), or undefined. */
@@ -102,6 +104,9 @@ export function taskDefinitionProblem(def: TaskDefinitionShape): string | undefi
   }
   if (def.requiresCompatibilities?.includes("FARGATE")) {
     if (def.networkMode !== "awsvpc") return "Fargate only supports network mode 'awsvpc'.";
+    // ECS's words: aws-cdk issue 29619 (pidMode), cn-terraform/terraform-aws-ecs-fargate issue 2 (ipcMode).
+    if (def.pidMode === "host") return "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.";
+    if (def.ipcMode !== undefined) return "Tasks using the Fargate launch type do not support ipcMode.";
     if (taskCpu === undefined) return "Fargate requires that 'cpu' be defined at the task level.";
     if (taskMemory === undefined) return "Fargate requires that 'memory' be defined at the task level.";
     if (!isValidFargateSize(taskCpu, taskMemory)) {
@@ -113,10 +118,12 @@ export function taskDefinitionProblem(def: TaskDefinitionShape): string | undefi
 
 /**
  * The launch types a definition can run on, as ECS reports them: EXTERNAL unless it uses awsvpc,
- * EC2 always, FARGATE with awsvpc and a task size Fargate offers. (Order as ECS lists them.)
+ * EC2 always, FARGATE with awsvpc, a task size Fargate offers and no host PID or IPC namespace.
+ * (Order as ECS lists them.)
  */
-export function compatibilitiesOf(def: Pick<TaskDefinitionShape, "networkMode" | "cpu" | "memory">): Compatibility[] {
+export function compatibilitiesOf(def: Pick<TaskDefinitionShape, "networkMode" | "cpu" | "memory" | "pidMode" | "ipcMode">): Compatibility[] {
   if (def.networkMode !== "awsvpc") return ["EXTERNAL", "EC2"];
+  if (def.pidMode === "host" || def.ipcMode !== undefined) return ["EC2"];
   const cpu = def.cpu !== undefined ? cpuUnits(def.cpu) : undefined;
   const memory = def.memory !== undefined ? memoryMiB(def.memory) : undefined;
   return cpu !== undefined && memory !== undefined && isValidFargateSize(cpu, memory) ? ["EC2", "FARGATE"] : ["EC2"];

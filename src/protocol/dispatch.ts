@@ -37,7 +37,7 @@ export async function dispatch(request: ApiRequest, service: ServiceEndpoint, re
     caller = authenticated instanceof Promise ? await authenticated : authenticated;
     const handler = service.handlers[operation];
     if (!handler) throw service.unsupported(operation);
-    const input = decodeInput(parsed.members(), parsed.operation.input, protocol.dialect);
+    const input = decodeInput(parsed.members(), parsed.operation.input, protocol.dialect, service.enumWording);
     const context = options.contextFor(caller);
     if (options.authorize) await options.authorize(service, operation, input, caller, context);
     const output = await (handler as (input: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>)(input, context);

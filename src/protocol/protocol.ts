@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { AnyHandler } from "../api/context";
 import type { ApiError } from "./errors";
 import type { OperationModel, ServiceModel } from "./model";
-import type { Dialect } from "./validate";
+import type { Dialect, EnumWording } from "./validate";
 
 export interface ApiRequest {
   readonly method: string;
@@ -54,4 +54,6 @@ export interface ServiceEndpoint {
   readonly handlers: Readonly<Record<string, AnyHandler>>;
   /** The refusal of an operation the model has and ecslite does not serve. */
   unsupported(operation: string): ApiError;
+  /** The service's own words for a value outside an enum, where known. */
+  readonly enumWording?: EnumWording;
 }

@@ -79,15 +79,34 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/** Validates `body` against `shape`; ECS's JSON dialect unless another is given. */
-export function decodeInput(body: unknown, shape: StructureShape, dialect: Dialect = jsonDialect): Record<string, unknown> {
-  return new Decoder(dialect).structure(body, shape, "", 0);
+/**
+ * A service's own words for a value outside an enum, where they are known (ECS: "include should be
+ * one of [...]"); undefined leaves the generic validation wording.
+ */
+export type EnumWording = (structure: string, member: string, allowed: readonly string[]) => string | undefined;
+
+/**
+ * Validates `body` against `shape`; ECS's JSON dialect unless another is given. Constraint failures
+ * (a missing required member, a value outside an enum) are reported together, as AWS's validation
+ * does: "2 validation errors detected: ...; ...".
+ */
+export function decodeInput(body: unknown, shape: StructureShape, dialect: Dialect = jsonDialect, enumWording?: EnumWording): Record<string, unknown> {
+  const decoder = new Decoder(dialect, enumWording);
+  const decoded = decoder.structure(body, shape, "", 0);
+  const n = decoder.failures.length;
+  if (n > 0) throw dialect.invalid(`${n} validation error${n === 1 ? "" : "s"} detected: ${decoder.failures.join("; ")}`);
+  return decoded;
 }
 
 const quoted = (text: string) => `'${text.slice(0, 100)}'`;
 
 class Decoder {
-  constructor(private readonly dialect: Dialect) {}
+  /** Constraint failures found so far, each as AWS words it ("Value null at 'x' failed to satisfy constraint: ..."). */
+  readonly failures: string[] = [];
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly enumWording?: EnumWording,
+  ) {}
 
   structure(value: unknown, shape: StructureShape, at: string, depth: number): Record<string, unknown> {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -99,30 +118,29 @@ class Decoder {
       if (!Object.prototype.hasOwnProperty.call(source, name)) continue;
       const memberValue = source[name];
       if (memberValue === null) continue; // JSON null means "absent" to AWS JSON frontends
-      out[name] = this.member(memberValue, member, this.dialect.memberPath(at, name), depth + 1);
+      // An empty string for an enum is "absent" to ECS (older Terraform providers and CI orbs send launchType "").
+      if (memberValue === "" && member.enumValues) continue;
+      out[name] = this.member(memberValue, member, this.dialect.memberPath(at, name), depth + 1, shape.name, name);
     }
     for (const name of shape.required) {
-      if (out[name] === undefined) {
-        throw this.dialect.invalid(`1 validation error detected: Value null at '${this.dialect.memberPath(at, name)}' failed to satisfy constraint: Member must not be null`);
-      }
+      if (out[name] === undefined) this.failures.push(`Value null at '${this.dialect.memberPath(at, name)}' failed to satisfy constraint: Member must not be null`);
     }
     return out;
   }
 
-  private member(value: unknown, member: Member, at: string, depth: number): unknown {
+  private member(value: unknown, member: Member, at: string, depth: number, structure: string, name: string): unknown {
     const decoded = this.shape(value, member.shape, at, depth);
-    if (member.enumValues) this.checkEnum(decoded, member.enumValues, at);
+    if (member.enumValues) this.checkEnum(decoded, member.enumValues, at, this.enumWording?.(structure, name, member.enumValues));
     return decoded;
   }
 
-  private checkEnum(value: unknown, allowed: readonly string[], at: string): void {
+  private checkEnum(value: unknown, allowed: readonly string[], at: string, ownWording: string | undefined): void {
     const values = Array.isArray(value) ? value : [value];
     values.forEach((v, i) => {
       if (typeof v === "string" && !allowed.includes(v)) {
+        if (ownWording) throw this.dialect.invalid(ownWording);
         const where = Array.isArray(value) ? this.dialect.itemPath(at, i) : at;
-        throw this.dialect.invalid(
-          `1 validation error detected: Value '${v.slice(0, 100)}' at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`,
-        );
+        this.failures.push(`Value '${v.slice(0, 100)}' at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
       }
     });
   }

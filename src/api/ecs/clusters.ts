@@ -192,7 +192,8 @@ const describeClusters: Handler<DescribeClustersRequest, DescribeClustersRespons
 
 const listClusters: Handler<ListClustersRequest, ListClustersResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
-    const page = await listPage(input, (afterArn, limit) => tx.list("cluster", { scope: ctx.scope, parent: "", afterArn, limit }), (r) => r.cluster.clusterArn ?? "", (r) => r.cluster.status === "ACTIVE");
+    // INACTIVE clusters are listed while they stay describable, as ECS lists them (gruntwork-io/cloud-nuke issue 145).
+    const page = await listPage(input, (afterArn, limit) => tx.list("cluster", { scope: ctx.scope, parent: "", afterArn, limit }), (r) => r.cluster.clusterArn ?? "");
     return { clusterArns: page.items.map((r) => r.cluster.clusterArn ?? ""), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   });
 

@@ -146,9 +146,10 @@ const registerContainerInstance: Handler<RegisterContainerInstanceRequest, Regis
 
 const describeContainerInstances: Handler<DescribeContainerInstancesRequest, DescribeContainerInstancesResponse> = async (input, ctx) => {
   const requested = input.containerInstances ?? [];
-  if (requested.length === 0) throw new InvalidParameterException("containerInstances must name between 1 and 100 container instances.");
   return ctx.store.transaction(async (tx) => {
+    // The cluster first, then ECS's words for an empty list.
     const cluster = await activeCluster(tx, ctx, input.cluster);
+    if (requested.length === 0) throw new InvalidParameterException("Container Instances cannot be empty.");
     const found: ContainerInstanceRecord[] = [];
     const failures: Failure[] = [];
     for (const instance of requested) {

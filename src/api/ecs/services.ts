@@ -18,7 +18,7 @@ import type {
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from "@aws-sdk/client-ecs";
-import { arns, scopeKey, scopeOfArn } from "../../domain/arn";
+import { arns, isArn, scopeKey, scopeOfArn } from "../../domain/arn";
 import type { LaunchSettings } from "../../domain/launch";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
 import { computeDesiredCount } from "../../domain/scale";
@@ -280,7 +280,8 @@ const describeServices: Handler<DescribeServicesRequest, DescribeServicesRespons
     for (const name of requested) {
       const arn = serviceArnOf(ctx, cluster.cluster.clusterName ?? "", name);
       const record = inScope(arn, ctx) ? await tx.get("service", arn) : undefined;
-      if (!record || record.service.clusterArn !== cluster.cluster.clusterArn) failures.push({ arn, reason: "MISSING" });
+      // A service that is not there is named by the short ARN of the bare name (arn:...:service/<name>), as ECS names it.
+      if (!record || record.service.clusterArn !== cluster.cluster.clusterArn) failures.push({ arn: isArn(name) ? name : arns.shortService(ctx, name), reason: "MISSING" });
       else services.push(await presentService(tx, record, input.include?.includes("TAGS") ?? false));
     }
     return { services, failures };

@@ -8,7 +8,7 @@ import type {
   UntagResourceRequest,
   UntagResourceResponse,
 } from "@aws-sdk/client-ecs";
-import { parseArn } from "../../domain/arn";
+import { isShortFormat, parseArn } from "../../domain/arn";
 import type { Records } from "../../domain/records";
 import { MAX_TAGS_PER_RESOURCE, mergeTags, removeTags, tagKeyProblem, tagProblem } from "../../domain/tags";
 import { ClusterNotFoundException, InvalidParameterException, ResourceNotFoundException } from "../../protocol/errors";
@@ -45,7 +45,11 @@ async function taggable(tx: Tx, ctx: RequestContext, resourceArn: string): Promi
   const parsed = parseArn(resourceArn);
   const access = parsed ? byResourceType[parsed.resourceType] : undefined;
   if (!parsed || !access) throw new InvalidParameterException(`The ARN '${resourceArn.slice(0, 200)}' is not a valid ARN of a taggable ECS resource.`);
+  // ECS's words (quoted in kayac/ecspresso pull request 297), whether or not such a resource exists.
+  if (isShortFormat(parsed)) throw new InvalidParameterException("Long arn format must be used for tagging operations");
   const record = parsed.account === ctx.account && parsed.region === ctx.region ? await tx.get(access.kind, resourceArn) : undefined;
+  // A deleted cluster is still found, and refused in ECS's words (gruntwork-io/cloud-nuke issue 145).
+  if (record && access.kind === "cluster" && !access.live(record)) throw new InvalidParameterException("The specified cluster is inactive. Specify an active cluster and try again.");
   if (!record || !access.live(record)) {
     if (access.kind === "cluster") throw new ClusterNotFoundException("Cluster not found.");
     throw new ResourceNotFoundException("The specified resource could not be found.");

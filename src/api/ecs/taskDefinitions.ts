@@ -63,6 +63,8 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
     networkMode: input.networkMode,
     cpu: input.cpu,
     memory: input.memory,
+    pidMode: input.pidMode,
+    ipcMode: input.ipcMode,
   });
   if (problem) throw new ClientException(problem);
   const tags = input.tags ?? [];
@@ -170,7 +172,8 @@ const deregisterTaskDefinition: Handler<DeregisterTaskDefinitionRequest, Deregis
   ctx.store.transaction(async (tx) => {
     const reference = input.taskDefinition ?? "";
     const ref = parseTaskDefinitionReference(reference);
-    if (!ref || ref.revision === undefined) throw new ClientException(`Invalid revision number. Number: ${reference.split(":").pop() ?? ""}`);
+    if (ref && ref.revision === undefined) throw new ClientException("Revision is missing.");
+    if (!ref) throw new ClientException(`Invalid revision number. Number: ${reference.split(":").pop() ?? ""}`);
     const record = await findTaskDefinition(tx, ctx, reference);
     if (!record || record.taskDefinition.status === "DELETE_IN_PROGRESS") throw new ClientException("The specified task definition does not exist.");
     const taskDefinition: Wire<TaskDefinition> = {

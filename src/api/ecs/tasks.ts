@@ -241,9 +241,10 @@ const listTasks: Handler<ListTasksRequest, ListTasksResponse> = async (input, ct
 
 const describeTasks: Handler<DescribeTasksRequest, DescribeTasksResponse> = async (input, ctx) => {
   const requested = input.tasks ?? [];
-  if (requested.length === 0) throw new InvalidParameterException("Tasks cannot be empty.");
   return ctx.store.transaction(async (tx) => {
+    // The cluster first: an empty list on a missing cluster is ClusterNotFoundException, as in ECS.
     const cluster = await activeCluster(tx, ctx, input.cluster);
+    if (requested.length === 0) throw new InvalidParameterException("Tasks cannot be empty.");
     const includeTags = input.include?.includes("TAGS") ?? false;
     const tasks: Wire<Task>[] = [];
     const failures: Failure[] = [];
