@@ -22,6 +22,14 @@ import {
 import { requestStop } from "./lifecycle";
 import { observeTaskSetGroup, surroundingsOf, withObservation } from "./observe";
 
+/**
+ * At most this many tasks started, and this many stopped, by one reconcile (one transaction): an
+ * owner far from its desired count gets there over several passes, looked at again at once each
+ * time, while every other due row gets its turn in between.
+ */
+export const MAX_STARTS_PER_RECONCILE = 250;
+export const MAX_STOPS_PER_RECONCILE = 250;
+
 /** How soon to retry placing tasks that found no room. */
 export const PLACEMENT_RETRY_MS = 1000;
 
@@ -65,7 +73,9 @@ export async function convergeTasks(
     holdStarts?: boolean;
   },
 ): Promise<ConvergeResult> {
-  const { desired, label, owner } = options;
+  const { label, owner } = options;
+  // Never beyond the tasks-per-service quota, whatever a store written before it was enforced says.
+  const desired = Math.min(options.desired, env.config.maxTasksPerService);
   const draining = options.around.drainingInstances;
   const repeated: RepeatedEvent[] = [];
   let recheckAt: number | undefined;
@@ -76,7 +86,7 @@ export async function convergeTasks(
 
   await placeWaitingTasks(tx, book, options.template, env);
   const notDraining = (t: TaskRecord) => !draining.has(t.task.containerInstanceArn ?? "");
-  let toStart = Math.min(desired - book.live().filter(notDraining).length, options.maxStart ?? Infinity);
+  let toStart = Math.min(desired - book.live().filter(notDraining).length, options.maxStart ?? Infinity, MAX_STARTS_PER_RECONCILE);
   if (options.holdStarts) toStart = 0;
   if (toStart > 0) {
     const allowedAt = restartAllowedAt(book.tasks, env.now);
@@ -100,7 +110,10 @@ export async function convergeTasks(
   // Tasks on DRAINING instances go once their replacements run (all at once when none are wanted).
   const runningReplacements = healthy.filter((t) => t.task.lastStatus === "RUNNING").length;
   const movable = desired === 0 ? onDraining.length : Math.min(onDraining.length, Math.max(0, runningReplacements + onDraining.length - desired));
-  const stopping = [...surplus, ...onDraining.slice(0, movable)];
+  const wanted = [...surplus, ...onDraining.slice(0, movable)];
+  const stopping = wanted.slice(0, MAX_STOPS_PER_RECONCILE);
+  // More to stop than one transaction takes: the rest in the next pass.
+  if (stopping.length < wanted.length) recheckAt = env.now;
   const stoppedRunning: TaskRecord[] = unhealthy.filter((t) => t.task.lastStatus === "RUNNING");
   for (const record of stopping) {
     const reason = notDraining(record) ? `Scaling activity initiated by (deployment ${options.startedBy})` : "Container instance is being drained";

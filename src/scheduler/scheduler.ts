@@ -1,7 +1,9 @@
 // The scheduler: a level-triggered control loop, separate from request handling. Each pass takes
 // the rows whose due time has come, and for each one reads the whole desired and observed state,
-// takes one step toward desired, and writes the result in one transaction. It never trusts that an
-// earlier step happened: everything it knows it re-reads from the store, so a restart resumes.
+// takes one bounded step toward desired, and writes the result in one transaction. It never trusts
+// that an earlier step happened: everything it knows it re-reads from the store, so a restart
+// resumes. A pass has a work and time budget and yields to requests; a row that fails is backed
+// off on its own, so no row (however large, however broken) holds up the others.
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import type { DueRow, Store } from "../store/store";
@@ -9,7 +11,23 @@ import type { Clock } from "./clock";
 import type { IdSource } from "../api/context";
 import { reconcileRow } from "./reconcile";
 
+/** Due rows a pass takes from the store at most. */
 const BATCH = 256;
+/**
+ * A pass ends early once its reconciles have made this many task status changes, or after this
+ * long; the rows it did not reach stay due and the next pass starts at once. Between reconciles it
+ * yields to requests at least this often, so a large convergence never holds the server.
+ */
+export const PASS_TRANSITION_BUDGET = 5_000;
+export const PASS_TIME_BUDGET_MS = 250;
+const YIELD_EVERY_MS = 5;
+/** A row whose reconcile throws is logged and left alone for 1 s, doubling to 5 minutes, while the rest go on. */
+export const ROW_BACKOFF_MS = 1_000;
+export const ROW_BACKOFF_MAX_MS = 300_000;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -26,7 +44,9 @@ export class Scheduler {
   ) {}
 
   /** Work done so far: task status changes, passes, reconciles and their CPU time (for the benchmark). */
-  readonly stats = { transitions: 0, passes: 0, reconciles: 0, reconcileCpuMicros: 0 };
+  readonly stats = { transitions: 0, passes: 0, reconciles: 0, reconcileCpuMicros: 0, failedReconciles: 0 };
+  /** Rows whose reconcile failed, by "kind arn": failures in a row (for the backoff). */
+  private readonly failures = new Map<string, number>();
 
   start(): void {
     this.stopped = false;
@@ -85,18 +105,45 @@ export class Scheduler {
     this.schedule(untilNext);
   }
 
-  /** One pass over what is due; true when it did something. */
+  /** One pass over what is due, within its budgets; true when it did something. */
   private async pass(): Promise<boolean> {
     const now = this.clock.now();
     const due: DueRow[] = await this.store.transaction((tx) => tx.due(now, BATCH));
     this.stats.passes++;
+    const started = performance.now();
+    const transitionsBefore = this.stats.transitions;
+    let yielded = started;
     for (const row of due) {
-      const cpu = process.cpuUsage();
+      await this.reconcile(row);
+      const at = performance.now();
+      if (this.stats.transitions - transitionsBefore >= PASS_TRANSITION_BUDGET || at - started >= PASS_TIME_BUDGET_MS) break;
+      if (at - yielded >= YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        yielded = performance.now();
+      }
+    }
+    return due.length > 0;
+  }
+
+  /** Reconciles one row in its own transaction; a failure is logged and backed off, never passed on. */
+  private async reconcile(row: DueRow): Promise<void> {
+    const key = `${row.kind} ${row.arn}`;
+    const cpu = process.cpuUsage();
+    try {
       await this.store.transaction((tx) => reconcileRow(tx, row, { now: this.clock.now(), config: this.config, ids: this.ids, stats: this.stats }));
+      this.failures.delete(key);
+    } catch (error) {
+      this.stats.failedReconciles++;
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      if (this.failures.size >= 10_000) this.failures.clear();
+      this.failures.set(key, failures);
+      const delay = Math.min(ROW_BACKOFF_MAX_MS, ROW_BACKOFF_MS * 2 ** Math.min(failures - 1, 20));
+      this.logger.error(`scheduler: reconciling ${key} failed (${failures} in a row); it is retried in ${delay / 1000} s, the other rows go on`, error);
+      await this.store.transaction((tx) => tx.postpone(row.kind, row.arn, this.clock.now() + delay)).catch((postponeError: unknown) => this.logger.error(`scheduler: could not postpone ${key}`, postponeError));
+    } finally {
       const used = process.cpuUsage(cpu);
       this.stats.reconcileCpuMicros += used.user + used.system;
       this.stats.reconciles++;
     }
-    return due.length > 0;
   }
 }

@@ -110,6 +110,10 @@ function txOn(client: PoolClient, options: StoreOptions, writes: { wrote: boolea
       });
       return result.rows.map((r): DueRow => ({ kind: r.kind, arn: r.arn, due: Number(r.due) }));
     },
+    postpone: async (kind: Kind, arn: string, until: number) => {
+      writes.wrote = true;
+      await client.query({ name: "postpone", text: "UPDATE resources SET due = $1 WHERE kind = $2 AND arn = $3 AND due IS NOT NULL", values: [until, kind, arn] });
+    },
     nextDue: async () => {
       const result = await client.query<{ due: number | null }>("SELECT MIN(due) AS due FROM resources WHERE due IS NOT NULL");
       const due = result.rows[0]?.due;

@@ -42,6 +42,7 @@ export class SqliteStore implements Store {
   private readonly deleteCountedRow: Statement;
   private readonly dueRows: Statement;
   private readonly minDue: Statement;
+  private readonly postponeRow: Statement;
   private readonly totalsOf: Statement;
   private readonly addTotal: Statement;
   /** List and count statements by query shape (which optional filters are present). */
@@ -98,6 +99,7 @@ export class SqliteStore implements Store {
     this.deleteCountedRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ? RETURNING scope, parent, counts");
     this.dueRows = prepare("SELECT kind, arn, due FROM resources WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?");
     this.minDue = prepare("SELECT MIN(due) FROM resources WHERE due IS NOT NULL").pluck();
+    this.postponeRow = prepare("UPDATE resources SET due = ? WHERE kind = ? AND arn = ? AND due IS NOT NULL");
     this.totalsOf = prepare("SELECT name, value FROM totals WHERE scope = ? AND parent = ?").raw();
     this.addTotal = prepare("INSERT INTO totals (scope, parent, name, value) VALUES (?, ?, ?, ?) ON CONFLICT (scope, parent, name) DO UPDATE SET value = totals.value + excluded.value");
 
@@ -304,6 +306,10 @@ export class SqliteStore implements Store {
     },
     due: (now: number, limit: number): DueRow[] => this.dueRows.all(now, limit) as DueRow[],
     nextDue: (): number | undefined => (this.minDue.get() as number | null) ?? undefined,
+    postpone: (kind: Kind, arn: string, until: number): void => {
+      this.beginWrite();
+      this.postponeRow.run(until, kind, arn);
+    },
   };
 
   async reset(): Promise<void> {

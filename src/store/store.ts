@@ -47,6 +47,8 @@ export interface Tx {
   due(now: number, limit: number): Answer<DueRow[]>;
   /** The earliest due time in the store, if any. */
   nextDue(): Answer<number | undefined>;
+  /** Moves a due row's time to `until` (the scheduler backing off a row it failed on); the next put derives it again. */
+  postpone(kind: Kind, arn: string, until: number): Answer<void>;
 }
 
 export interface Store {
