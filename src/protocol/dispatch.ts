@@ -7,6 +7,7 @@ import { ApiError } from "./errors";
 import type { CallerIdentity } from "./identity";
 import type { StructureShape } from "./model";
 import type { ApiRequest, ApiResponse, ServiceEndpoint } from "./protocol";
+import { apiErrorOfStoreFault } from "./storeFaults";
 import { decodeInput } from "./validate";
 
 export type { ApiRequest, ApiResponse } from "./protocol";
@@ -47,6 +48,8 @@ export async function dispatch(request: ApiRequest, service: ServiceEndpoint, re
     operation ||= protocol.operationNamed(request) ?? "";
     const known = { operation: operation ? operation.slice(0, 100) : undefined, caller };
     if (error instanceof ApiError) return { ...protocol.encodeError(error, requestId), ...known };
+    const retryable = apiErrorOfStoreFault(error);
+    if (retryable instanceof ApiError) return { ...protocol.encodeError(retryable, requestId), ...known };
     options.onFault?.(operation, error);
     return { ...protocol.encodeError(protocol.internalError(), requestId), ...known };
   }

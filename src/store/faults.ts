@@ -1,6 +1,6 @@
 // What a store reports when a transaction cannot be done now but could be later. Neither leaves
 // anything committed, so the request is safe to send again; the API answers each with the error
-// AWS clients retry (src/api/storeFaults.ts).
+// AWS clients retry (src/protocol/storeFaults.ts).
 
 /** Other writers kept changing the same rows (replicas colliding) until the retry time ran out. */
 export class StoreContentionError extends Error {

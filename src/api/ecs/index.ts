@@ -1,7 +1,6 @@
 // The one table that maps ECS operation names to their handlers.
 import { ecsOperations } from "../../protocol/model";
 import type { AnyHandler, RequestContext } from "../context";
-import { apiErrorOfStoreFault } from "../storeFaults";
 import { checkInputLimits, type NumericRange, numericRanges } from "./inputLimits";
 import { clusterHandlers } from "./clusters";
 import { serviceHandlers } from "./services";
@@ -17,7 +16,7 @@ import { taskDefinitionHandlers } from "./taskDefinitions";
 
 const rangesByQuota = new Map<number, ReadonlyMap<string, NumericRange>>();
 
-/** Every handler first checks its input against ECS's bounds (inputLimits.ts); store faults become retryable errors. */
+/** Every handler first checks its input against ECS's bounds (inputLimits.ts). */
 function bounded(table: Readonly<Record<string, AnyHandler>>): Readonly<Record<string, AnyHandler>> {
   const out: Record<string, AnyHandler> = {};
   for (const [operation, handler] of Object.entries(table)) {
@@ -29,9 +28,7 @@ function bounded(table: Readonly<Record<string, AnyHandler>>): Readonly<Record<s
       let ranges = rangesByQuota.get(quota);
       if (!ranges) rangesByQuota.set(quota, (ranges = numericRanges(quota)));
       checkInputLimits(input, shape, ranges);
-      return run(input, ctx).catch((error: unknown) => {
-        throw apiErrorOfStoreFault(error);
-      });
+      return run(input, ctx);
     }) as AnyHandler;
   }
   return out;

@@ -1,6 +1,6 @@
-// A store that cannot serve a transaction now is answered with an error every AWS SDK retries:
-// contention as ECS's throttling error, an unreachable database as 503. Never ServerException.
-import { ServiceUnavailableException, ThrottlingException } from "../protocol/errors";
+// A store that cannot serve a transaction now is answered, for every service, with an error every
+// AWS SDK retries: contention as a throttling error, an unreachable database as 503. Never a fault.
+import { ServiceUnavailableException, ThrottlingException } from "./errors";
 import { StoreContentionError, StoreUnavailableError } from "../store/faults";
 
 /** The API error for a store fault, or the error itself when it is something else. */
