@@ -10,7 +10,8 @@ import { scopeKey } from "./domain/arn";
 import { Logger } from "./logger";
 import type { DestinationStream } from "pino";
 import { type ApiResponse, type Authenticator, type Authorizer, dispatch } from "./protocol/dispatch";
-import { ApiError, RequestEntityTooLargeException, SerializationException } from "./protocol/errors";
+import { type BodyLimits, BodyTooLarge, ClientGone, readBody } from "./httpBody";
+import { ApiError, SerializationException } from "./protocol/errors";
 import { JSON_CONTENT_TYPE, jsonErrorResponse } from "./protocol/json";
 import { serviceFor } from "./protocol/route";
 import type { ServiceEndpoint } from "./protocol/protocol";
@@ -30,14 +31,13 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 /** How long startup waits for PostgreSQL to answer before giving up. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Larger bodies are refused with 413 before they are read whole. */
+/** Larger bodies are refused with 413; up to 64 MiB more (for up to 10 s) is read and thrown away first, so the client reads the 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+export const BODY_LIMITS: BodyLimits = { maxBytes: MAX_BODY_BYTES, discardBytes: 64 * 1024 * 1024, discardMs: 10_000 };
 
 /** Time a client has to send its request headers (at most --request-timeout-ms). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 
-/** A client that went away, or was timed out, before its request arrived whole: nothing to answer. */
-class ClientGone extends Error {}
 
 export interface RunningServer {
   readonly url: string;
@@ -79,29 +79,6 @@ function randomIdSource(): IdSource {
   };
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      reject(new RequestEntityTooLargeException(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners("data");
-        reject(new RequestEntityTooLargeException(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on("error", () => reject(new ClientGone()));
-    req.on("aborted", () => reject(new ClientGone()));
-  });
-}
 
 function send(res: http.ServerResponse, response: ApiResponse, requestId: string): void {
   const headers: http.OutgoingHttpHeaders = {
@@ -243,12 +220,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = await readBody(req, BODY_LIMITS);
     } catch (error) {
-      if (error instanceof RequestEntityTooLargeException) {
+      if (error instanceof BodyTooLarge) {
+        // The client has sent its whole body (or gone past the bound): it reads this, then the connection closes.
         res.setHeader("connection", "close");
         answer(req, res, service, service.protocol.encodeError(error, requestId), requestId, started);
-        req.resume();
         return;
       }
       throw error;
@@ -257,7 +234,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   async function control(req: http.IncomingMessage, res: http.ServerResponse, url: string): Promise<void> {
-    const body = await readBody(req).catch((error: unknown) => {
+    const body = await readBody(req, BODY_LIMITS).catch((error: unknown) => {
       if (error instanceof ClientGone) throw error;
       return Buffer.alloc(0);
     });
