@@ -39,6 +39,13 @@ export interface Config {
   scheduler: boolean;
   /** Check every response against the model's output shape; a violation answers ServerException (for test suites). */
   checkResponses: boolean;
+  /** ECS events kept in the store for the event stream (0: no events are captured). */
+  eventBacklog: number;
+  /** Deliver ECS events to this EventBridge PutEvents endpoint. */
+  eventBridgeEndpoint?: string;
+  eventBridgeBus?: string;
+  /** `source` of the delivered events (aws.ecs; AWS refuses aws.* sources from PutEvents). */
+  eventBridgeSource: string;
   /** Deep-freeze every record the store returns, so code that mutates a shared record fails (for ecslite's own tests; no flag). */
   freezeRecords?: boolean;
 }
@@ -70,6 +77,17 @@ function flagValue(value: string): boolean {
   if (["true", "1", "yes", ""].includes(value)) return true;
   if (["false", "0", "no"].includes(value)) return false;
   throw new BadValue(`must be true or false (got '${value}')`);
+}
+
+function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new BadValue(`must be an http:// or https:// URL (got '${value}')`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new BadValue(`must be an http:// or https:// URL (got '${value}')`);
+  return value;
 }
 
 /** "AKIDEXAMPLE=111122223333,OTHERKEY=444455556666" */
@@ -106,6 +124,10 @@ export const OPTIONS: readonly Option[] = [
   { flag: "--request-timeout-ms", env: "ECSLITE_REQUEST_TIMEOUT_MS", arg: "MS", help: "time a client has to send a whole request before 408 (default 30000)", apply: (c, v) => (c.requestTimeoutMs = positiveInteger(v, 100, 3_600_000)) },
   { flag: "--max-tasks-per-service", env: "ECSLITE_MAX_TASKS_PER_SERVICE", arg: "N", help: "largest desiredCount a service may have (default 5000, ECS's tasks-per-service quota)", apply: (c, v) => (c.maxTasksPerService = positiveInteger(v, 1, 1_000_000)) },
   { flag: "--no-scheduler", env: "ECSLITE_NO_SCHEDULER", help: "serve the API without running the task scheduler", apply: (c, v) => (c.scheduler = !flagValue(v)) },
+  { flag: "--event-backlog", env: "ECSLITE_EVENT_BACKLOG", arg: "N", help: "ECS events kept for GET /_ecslite/events (default 10000; 0 captures none)", apply: (c, v) => (c.eventBacklog = positiveInteger(v, 0, 10_000_000)) },
+  { flag: "--eventbridge-endpoint", env: "ECSLITE_EVENTBRIDGE_ENDPOINT", arg: "URL", help: "deliver ECS events to this EventBridge endpoint with PutEvents (LocalStack, moto), signed with the AWS SDK's default credentials", apply: (c, v) => (c.eventBridgeEndpoint = httpUrl(v)) },
+  { flag: "--eventbridge-bus", env: "ECSLITE_EVENTBRIDGE_BUS", arg: "NAME", help: "event bus for --eventbridge-endpoint (default: the default bus)", apply: (c, v) => (c.eventBridgeBus = v) },
+  { flag: "--eventbridge-source", env: "ECSLITE_EVENTBRIDGE_SOURCE", arg: "SOURCE", help: "source of delivered events (default aws.ecs; AWS itself refuses aws.* sources from PutEvents)", apply: (c, v) => (c.eventBridgeSource = v) },
   { flag: "--check-responses", env: "ECSLITE_CHECK_RESPONSES", help: "check every response against the SDK model's output shape; a mismatch is logged and answered with ServerException (for test suites)", apply: (c, v) => (c.checkResponses = flagValue(v)) },
 ];
 
@@ -129,6 +151,8 @@ export function defaultConfig(): Config {
     maxTasksPerService: 5000,
     scheduler: true,
     checkResponses: false,
+    eventBacklog: 10_000,
+    eventBridgeSource: "aws.ecs",
   };
 }
 

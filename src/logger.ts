@@ -105,8 +105,8 @@ export class Logger {
   debug(message: string, fields: Fields = {}): void {
     this.pino.debug(fields, message);
   }
-  isDebugEnabled(): boolean {
-    return this.pino.isLevelEnabled("debug");
+  isEnabled(level: LogLevel): boolean {
+    return this.pino.isLevelEnabled(level);
   }
 
   /** Writes out what is buffered (before the process exits). */

@@ -23,6 +23,10 @@ import { type Clock, RealClock, VirtualClock } from "./scheduler/clock";
 import { Scheduler } from "./scheduler/scheduler";
 import { credentialsFailure, dataDirFailure, listenFailure, postgresFailure, startupStep } from "./startup";
 import { openStore } from "./store/open";
+import { EventCapturingStore } from "./events/capture";
+import { EventBridgeDelivery, type EventBridgeDeliveryOptions } from "./events/eventbridge";
+import { logEvent } from "./events/log";
+import { EventStreams } from "./events/stream";
 import type { Store } from "./store/store";
 
 /** How long a shutdown waits for in-flight requests before closing their connections. */
@@ -46,12 +50,16 @@ export interface RunningServer {
   readonly clock: Clock;
   readonly scheduler: Scheduler | undefined;
   readonly logger: Logger;
+  /** The event stream's readers, and the EventBridge delivery when --eventbridge-endpoint is set. */
+  readonly events: { readonly streams: EventStreams; readonly delivery: EventBridgeDelivery | undefined };
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   /** Where log lines go (stdout by default); tests and embedders may capture them. */
   readonly logDestination?: DestinationStream;
+  /** Credentials for --eventbridge-endpoint (the AWS SDK's default chain when absent). */
+  readonly eventBridgeCredentials?: EventBridgeDeliveryOptions["credentials"];
 }
 
 /** Random bytes drawn in blocks: ids are made by the hundred thousand when the scheduler starts tasks. */
@@ -125,9 +133,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     () => createAuth(config, clock, resolveAccount, (arn) => store.transaction((tx) => (arn.startsWith("arn:aws:elasticloadbalancing:") ? tagsOfElbResource(tx, arn) : tagsOfResource(tx, arn)))),
     (error) => credentialsFailure(config, error),
   );
-  const store: Store = config.postgresUrl
+  const opened: Store = config.postgresUrl
     ? await startupStep(() => openStore(config), (error) => postgresFailure(config, error), POSTGRES_CONNECT_TIMEOUT_MS)
     : await startupStep(() => openStore(config), (error) => dataDirFailure(config, error));
+  // Everything reads and writes through the event capture: ECS events come from the changes themselves.
+  const store = new EventCapturingStore(opened, { backlog: config.eventBacklog, now: () => clock.now(), uuid: randomIds.uuid });
+  const streams = new EventStreams(store);
+  const delivery = config.eventBridgeEndpoint
+    ? new EventBridgeDelivery(store, {
+        endpoint: config.eventBridgeEndpoint,
+        source: config.eventBridgeSource,
+        ...(config.eventBridgeBus ? { busName: config.eventBridgeBus } : {}),
+        ...(options.eventBridgeCredentials ? { credentials: options.eventBridgeCredentials } : {}),
+        logger,
+      })
+    : undefined;
+  store.onCommit((events) => {
+    for (const event of events) logEvent(logger, event);
+    streams.notify();
+    delivery?.notify();
+  });
   const scheduler = config.scheduler ? new Scheduler(store, clock, config, logger, randomIds) : undefined;
   const services = servedServices();
   const wakeScheduler = () => scheduler?.wake();
@@ -250,7 +275,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         return;
       }
     }
-    if (req.method === "GET" && path === "/_ecslite/health") {
+    if (req.method === "GET" && path === "/_ecslite/events") {
+      await streams.serve(req, res, new URLSearchParams(url.slice(path.length + 1)));
+    } else if (req.method === "GET" && path === "/_ecslite/health") {
       sendJson(res, 200, { status: "ok", store: store.description, clock: config.clock, auth: config.auth, scheduler: scheduler ? "running" : "off" });
     } else if (req.method === "POST" && (path === "/_ecslite/reset" || path === "/moto-api/reset")) {
       await store.reset();
@@ -280,6 +307,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   }
 
+  await delivery?.start();
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -299,11 +327,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     scheduler,
     logger,
+    events: { streams, delivery },
     close: () =>
       (closing ??= (async () => {
         // Stop accepting; answer what is in flight (with "connection: close"), then close each
         // keep-alive connection as it goes idle; after the grace period, close whatever remains.
         shuttingDown = true;
+        streams.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         const sweeper = setInterval(() => server.closeIdleConnections(), 20);
         const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
@@ -312,6 +342,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         clearInterval(sweeper);
         clearTimeout(deadline);
         await scheduler?.stop();
+        await delivery?.stop();
         await store.close();
         logger.flush();
       })()),
@@ -323,6 +354,7 @@ function controlAction(method: string, path: string): string {
   if (path === "/_ecslite/reset" || path === "/moto-api/reset") return "ecslite:Reset";
   if (path === "/_ecslite/clock") return "ecslite:AdvanceClock";
   if (path === "/_ecslite/scheduler/settle") return "ecslite:SettleScheduler";
+  if (path === "/_ecslite/events") return "ecslite:ReadEvents";
   return `ecslite:${method} ${path.slice(0, 100)}`;
 }
 

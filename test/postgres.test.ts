@@ -20,6 +20,8 @@ import type { Records } from "../src/domain/records";
 import { PostgresStore } from "../src/store/postgres";
 import pg from "pg";
 import { type ChildServer, startChildServer } from "./childServer";
+import { EventSource } from "eventsource";
+import type { EcsEvent } from "../src/events/envelope";
 import { startTestServer, type TestServer } from "./harness";
 
 const url = process.env.ECSLITE_TEST_POSTGRES_URL;
@@ -84,6 +86,50 @@ describe("replicas on PostgreSQL", { skip: url ? false : "ECSLITE_TEST_POSTGRES_
     const service = (await ca.send(new DescribeServicesCommand({ cluster: "shared", services: ["api"] }))).services?.[0];
     assert.equal(service?.runningCount, 4);
     assert.equal((await ca.send(new ListTasksCommand({ cluster: "shared", startedBy: id }))).taskArns?.length, 4);
+  });
+
+  it("ECS events: numbered in commit order across replicas, streamed by either, resumed on the other with Last-Event-ID", async () => {
+    const read = (server: TestServer, lastEventId?: number) => {
+      const got: { seq: number; event: EcsEvent }[] = [];
+      const source = new EventSource(`${server.url}/_ecslite/events`, {
+        fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...(lastEventId !== undefined ? { "last-event-id": String(lastEventId) } : {}) } }),
+      });
+      source.onmessage = (m) => got.push({ seq: Number(m.lastEventId), event: JSON.parse(m.data) as EcsEvent });
+      return { got, source, opened: new Promise<void>((resolve) => (source.onopen = () => resolve())) };
+    };
+    const onA = read(a);
+    const onB = read(b);
+    await Promise.all([onA.opened, onB.opened]);
+    try {
+      await ca.send(new CreateClusterCommand({ clusterName: "events" }));
+      // Both replicas write (handlers) and both schedulers run: every event once, numbers in commit order.
+      await Promise.all(
+        ["one", "two", "three", "four"].map((name, i) =>
+          (i % 2 ? cb : ca).send(new CreateServiceCommand({ cluster: "events", serviceName: name, taskDefinition: "web", desiredCount: 2, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } })),
+        ),
+      );
+      const completed = (got: { event: EcsEvent }[]) => got.filter((r) => r.event.detail.eventName === "SERVICE_DEPLOYMENT_COMPLETED" && r.event.resources[0].includes("/events/")).length;
+      await until(async () => completed(onA.got) === 4 && completed(onB.got) === 4, "four deployments completed, on both streams");
+      await new Promise((r) => setTimeout(r, 1500)); // one more poll of the other replica's writes
+      const seqsA = onA.got.map((r) => r.seq);
+      const seqsB = onB.got.map((r) => r.seq);
+      assert.deepEqual(seqsA, seqsB, "both replicas stream the same events in the same order");
+      assert.deepEqual(seqsA, [...seqsA].sort((x, y) => x - y));
+      assert.equal(new Set(seqsA).size, seqsA.length, "no number twice");
+      assert.equal(seqsA[seqsA.length - 1] - seqsA[0] + 1, seqsA.length, "no number skipped");
+      assert.deepEqual(onA.got.map((r) => r.event.id), onB.got.map((r) => r.event.id));
+
+      // A reader of A moves to B and resumes where it was.
+      const middle = onA.got[Math.floor(onA.got.length / 2)].seq;
+      const resumed = read(b, middle);
+      await resumed.opened;
+      await until(async () => resumed.got.length >= onA.got.filter((r) => r.seq > middle).length, "the resumed events");
+      assert.deepEqual(resumed.got.map((r) => r.seq).slice(0, onA.got.filter((r) => r.seq > middle).length), onA.got.filter((r) => r.seq > middle).map((r) => r.seq));
+      resumed.source.close();
+    } finally {
+      onA.source.close();
+      onB.source.close();
+    }
   });
 });
 

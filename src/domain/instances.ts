@@ -124,3 +124,27 @@ export function remainingPortResources(instance: Wire<ContainerInstance>, tasks:
   }
   return { tcp: [...ports.tcp].map(String), udp: [...ports.udp].map(String) };
 }
+
+/**
+ * The instances as DescribeContainerInstances shows them: remaining cpu, memory and ports and the
+ * running and pending task counts, derived from every task of their cluster. (Container instance
+ * events carry the same.)
+ */
+export function instancesWithUsage(instances: readonly Wire<ContainerInstance>[], tasks: readonly Pick<TaskRecord, "task" | "hostPorts">[]): Wire<ContainerInstance>[] {
+  const wireTasks = tasks.map((t) => t.task);
+  const remaining = remainingCapacity(instances, wireTasks);
+  return instances.map((instance) => {
+    const arn = instance.containerInstanceArn ?? "";
+    const capacity = remaining.get(arn) ?? { cpu: 0, memory: 0 };
+    const counts = taskCountsOnInstance(arn, wireTasks);
+    const ports = remainingPortResources(instance, tasks);
+    const remainingOf = (r: Wire<Resource>): Wire<Resource> => {
+      if (r.name === "CPU") return { ...r, integerValue: capacity.cpu };
+      if (r.name === "MEMORY") return { ...r, integerValue: capacity.memory };
+      if (r.name === "PORTS") return { ...r, stringSetValue: ports.tcp };
+      if (r.name === "PORTS_UDP") return { ...r, stringSetValue: ports.udp };
+      return r;
+    };
+    return { ...instance, remainingResources: (instance.registeredResources ?? []).map(remainingOf), runningTasksCount: counts.running, pendingTasksCount: counts.pending };
+  });
+}

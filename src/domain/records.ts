@@ -129,6 +129,44 @@ export interface TargetRecord {
   failsHealthChecks?: boolean;
 }
 
+/** One committed transaction's ECS events (src/events/): the backlog the event stream reads. */
+export interface EventBatchRecord {
+  /** "events/<lastSeq, zero-padded>": batches sort by the last sequence number they hold. */
+  arn: string;
+  firstSeq: number;
+  lastSeq: number;
+  events: StoredEvent[];
+}
+
+/** An ECS event as stored: EventBridge's envelope fields and the detail, ready to send. */
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  detailType: string;
+  account: string;
+  region: string;
+  /** Epoch ms. */
+  time: number;
+  resources: string[];
+  /** The cluster the event is about, for filtering. */
+  clusterArn: string;
+  detail: Record<string, unknown>;
+}
+
+/** A small row per batch, with only its numbers: the oldest batches are found without reading their events. */
+export interface EventMarkRecord {
+  /** The same key as its batch's. */
+  arn: string;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** A sequence number kept in the store: the last event written, how far delivery has got. */
+export interface EventCursorRecord {
+  arn: string;
+  seq: number;
+}
+
 export interface Records {
   cluster: ClusterRecord;
   taskDefinition: TaskDefinitionRecord;
@@ -143,4 +181,7 @@ export interface Records {
   listener: ListenerRecord;
   listenerRule: ListenerRuleRecord;
   target: TargetRecord;
+  eventBatch: EventBatchRecord;
+  eventMark: EventMarkRecord;
+  eventCursor: EventCursorRecord;
 }

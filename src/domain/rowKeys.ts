@@ -46,6 +46,10 @@ export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } 
   listener: ({ listener }) => key(listener.ListenerArn, listener.LoadBalancerArn, String(listener.Port ?? "")),
   listenerRule: ({ rule }) => key(rule.RuleArn, listenerArnOf(rule.RuleArn ?? ""), rule.Priority),
   target: (r) => key(r.key, r.targetGroupArn, r.target.Id, r.drainedAt),
+  // The event backlog is global (every account's events, in commit order); filters apply on read.
+  eventBatch: ({ arn }) => key(arn, "", ""),
+  eventMark: ({ arn }) => key(arn, "", ""),
+  eventCursor: ({ arn }) => key(arn, "", ""),
 };
 
 /** arn:aws:ecs:r:a:container-instance/<cluster>/<id> -> the cluster's ARN. */

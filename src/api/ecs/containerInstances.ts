@@ -16,7 +16,7 @@ import type {
   UpdateContainerInstancesStateResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn } from "../../domain/arn";
-import { remainingCapacity, remainingPortResources, resourceValue, taskCountsOnInstance } from "../../domain/instances";
+import { instancesWithUsage, resourceValue } from "../../domain/instances";
 import { AGENT_RESERVED_PORTS } from "../../domain/ports";
 import type { ClusterRecord, ContainerInstanceRecord } from "../../domain/records";
 import { tagProblem } from "../../domain/tags";
@@ -72,32 +72,11 @@ export function presentedAgent(record: ContainerInstanceRecord, now: number): Wi
   return { ...record.containerInstance, agentUpdateStatus: "PENDING", ...(update.fromVersion ? { versionInfo: update.fromVersion } : {}) };
 }
 
-/** The instance with its remaining resources and task counts derived from the cluster's tasks. */
+/** The instances with their remaining resources and task counts, from the cluster's tasks. */
 export async function withUsage(tx: Tx, ctx: RequestContext, records: readonly ContainerInstanceRecord[], clusterArn: string): Promise<Wire<ContainerInstance>[]> {
   if (records.length === 0) return [];
-  const taskRecords = await tx.list("task", { scope: ctx.scope, parent: clusterArn });
-  const tasks = taskRecords.map((t) => t.task);
-  const instances = records.map((r) => presentedAgent(r, ctx.clock.now()));
-  const remaining = remainingCapacity(instances, tasks);
-  return instances.map((instance) => {
-    const arn = instance.containerInstanceArn ?? "";
-    const capacity = remaining.get(arn) ?? { cpu: 0, memory: 0 };
-    const counts = taskCountsOnInstance(arn, tasks);
-    const ports = remainingPortResources(instance, taskRecords);
-    const remainingOf = (r: Wire<Resource>): Wire<Resource> => {
-      if (r.name === "CPU") return { ...r, integerValue: capacity.cpu };
-      if (r.name === "MEMORY") return { ...r, integerValue: capacity.memory };
-      if (r.name === "PORTS") return { ...r, stringSetValue: ports.tcp };
-      if (r.name === "PORTS_UDP") return { ...r, stringSetValue: ports.udp };
-      return r;
-    };
-    return {
-      ...instance,
-      remainingResources: (instance.registeredResources ?? []).map(remainingOf),
-      runningTasksCount: counts.running,
-      pendingTasksCount: counts.pending,
-    };
-  });
+  const tasks = await tx.list("task", { scope: ctx.scope, parent: clusterArn });
+  return instancesWithUsage(records.map((r) => presentedAgent(r, ctx.clock.now())), tasks);
 }
 
 const registerContainerInstance: Handler<RegisterContainerInstanceRequest, RegisterContainerInstanceResponse> = async (input, ctx) => {

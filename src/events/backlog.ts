@@ -1,0 +1,81 @@
+// The event backlog: each committed transaction's events are one row, numbered in commit order by a
+// counter row that every event-writing transaction updates (under PostgreSQL's SERIALIZABLE, two
+// replicas writing events at once conflict and one retries, so numbers follow commit order and a
+// reader that resumes after number N misses nothing). Each batch has a small mark row with only
+// its numbers, so the oldest batches are found and dropped without reading their events; the
+// backlog holds about `backlog` events.
+import type { EventBatchRecord, StoredEvent } from "../domain/records";
+import type { Answer, Tx } from "../store/store";
+import type { PendingEvent } from "./derive";
+
+const COUNTER = "events/last";
+const BATCH_PREFIX = "events/";
+const ALL = { scope: "", parent: "" } as const;
+
+function then<T, U>(answer: Answer<T>, next: (value: T) => Answer<U>): Answer<U> {
+  return answer instanceof Promise ? answer.then(next) : next(answer);
+}
+
+/** Batches sort by the last number they hold: "events/0000000000000042". */
+export function batchArn(lastSeq: number): string {
+  return `${BATCH_PREFIX}${String(lastSeq).padStart(16, "0")}`;
+}
+
+/** The number of the last event written (0 before the first). */
+export function lastSequence(tx: Tx): Answer<number> {
+  return then(tx.get("eventCursor", COUNTER), (counter) => counter?.seq ?? 0);
+}
+
+export function restoreSequence(tx: Tx, seq: number): Answer<void> {
+  return tx.put("eventCursor", { arn: COUNTER, seq });
+}
+
+/** Numbers the events, writes them as one batch, and drops batches that fell out of the backlog. */
+export function appendEvents(tx: Tx, events: readonly PendingEvent[], options: { backlog: number; nowMs: number; uuid: () => string }): Answer<StoredEvent[]> {
+  return then(lastSequence(tx), (last) => {
+    const stored: StoredEvent[] = events.map((event, i) => ({ seq: last + 1 + i, id: options.uuid(), time: options.nowMs, ...event }));
+    const lastSeq = last + events.length;
+    const batch: EventBatchRecord = { arn: batchArn(lastSeq), firstSeq: last + 1, lastSeq, events: stored };
+    // Pruning looks at the marks once every PRUNE_EVERY events, not on every write.
+    const pruneDue = Math.floor(last / PRUNE_EVERY) !== Math.floor(lastSeq / PRUNE_EVERY);
+    return then(tx.put("eventBatch", batch), () =>
+      then(tx.put("eventMark", { arn: batch.arn, firstSeq: batch.firstSeq, lastSeq }), () =>
+        then(tx.put("eventCursor", { arn: COUNTER, seq: lastSeq }), () => then(pruneDue ? prune(tx, lastSeq - options.backlog) : undefined, () => stored)),
+      ),
+    );
+  });
+}
+
+const PRUNE_EVERY = 64;
+const PRUNE_PAGE = 64;
+
+/** Removes the batches whose every event is at or below `upTo`. */
+function prune(tx: Tx, upTo: number): Answer<void> {
+  if (upTo <= 0) return undefined;
+  return then(tx.list("eventMark", { ...ALL, limit: PRUNE_PAGE }), (oldest) => {
+    const gone = oldest.filter((mark) => mark.lastSeq <= upTo);
+    let done: Answer<void> = undefined;
+    for (const mark of gone) done = then(done, () => then(tx.remove("eventBatch", mark.arn), () => tx.remove("eventMark", mark.arn)));
+    // A full page gone means more may follow.
+    return gone.length === oldest.length && oldest.length === PRUNE_PAGE ? then(done, () => prune(tx, upTo)) : done;
+  });
+}
+
+/** Up to `limit` events numbered above `afterSeq`, in order. */
+export async function readEvents(tx: Tx, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  let after = batchArn(afterSeq);
+  while (out.length < limit) {
+    const batches = await tx.list("eventBatch", { ...ALL, afterArn: after, limit: 32 });
+    for (const batch of batches) for (const event of batch.events) if (event.seq > afterSeq && out.length < limit) out.push(event);
+    if (batches.length < 32) break;
+    after = batches[batches.length - 1].arn;
+  }
+  return out;
+}
+
+/** The number of the oldest event still in the backlog (lastSequence + 1 when it is empty). */
+export async function firstSequence(tx: Tx): Promise<number> {
+  const [oldest] = await tx.list("eventMark", { ...ALL, limit: 1 });
+  return oldest ? oldest.firstSeq : (await lastSequence(tx)) + 1;
+}
