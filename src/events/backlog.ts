@@ -36,8 +36,9 @@ export function appendEvents(tx: Tx, events: readonly PendingEvent[], options: {
     const stored: StoredEvent[] = events.map((event, i) => ({ seq: last + 1 + i, id: options.uuid(), time: options.nowMs, ...event }));
     const lastSeq = last + events.length;
     const batch: EventBatchRecord = { arn: batchArn(lastSeq), firstSeq: last + 1, lastSeq, events: stored };
-    // Pruning looks at the marks once every PRUNE_EVERY events, not on every write.
-    const pruneDue = Math.floor(last / PRUNE_EVERY) !== Math.floor(lastSeq / PRUNE_EVERY);
+    // Pruning looks at the marks every so many events (a sixteenth of the backlog, at most 64), not on every write.
+    const every = Math.max(1, Math.min(64, Math.floor(options.backlog / 16)));
+    const pruneDue = Math.floor(last / every) !== Math.floor(lastSeq / every);
     return then(tx.put("eventBatch", batch), () =>
       then(tx.put("eventMark", { arn: batch.arn, firstSeq: batch.firstSeq, lastSeq }), () =>
         then(tx.put("eventCursor", { arn: COUNTER, seq: lastSeq }), () => then(pruneDue ? prune(tx, lastSeq - options.backlog) : undefined, () => stored)),
@@ -46,7 +47,6 @@ export function appendEvents(tx: Tx, events: readonly PendingEvent[], options: {
   });
 }
 
-const PRUNE_EVERY = 64;
 const PRUNE_PAGE = 64;
 
 /** Removes the batches whose every event is at or below `upTo`. */
