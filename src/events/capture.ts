@@ -58,6 +58,7 @@ class TransactionCapture {
       totals: (scope, parent) => inner.totals(scope, parent),
       due: (now, limit) => inner.due(now, limit),
       nextDue: () => inner.nextDue(),
+      postpone: (kind, arn, until) => inner.postpone(kind, arn, until),
     };
   }
 
