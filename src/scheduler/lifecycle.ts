@@ -228,7 +228,8 @@ export function advanceTask(record: TaskRecord, now: number, stepMs: number, def
     }
     if (task.lastStatus === "PENDING" && task.desiredStatus === "RUNNING" && faults?.failToStart) {
       const failed = requestStop(current, at, "TaskFailedToStart", "CannotStartContainerError: the container failed to start (injected fault ECSLITE_FAULT_FAIL_TO_START)");
-      current = { ...failed, task: withContainers(failed.task, { reason: "CannotStartContainerError" }) };
+      // The image was pulled; the container failed as it started (ECS shows pullStoppedAt on such a task: the AWS CLI's stop-task example).
+      current = { ...failed, task: { ...withContainers(failed.task, { reason: "CannotStartContainerError" }), pullStoppedAt: epochSeconds(at) } };
       continue;
     }
     const status = nextStatus(task);
