@@ -18,7 +18,7 @@ import {
   UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
 import { startTestServer, type TestServer } from "./harness";
-import { createExternalService, describeService, describeTaskSet, fargateTaskSet, type Revisions, setupCluster, TARGET_GROUP } from "./taskSetFixtures";
+import { createExternalService, describeService, describeTaskSet, fargateTaskSet, HEALTHY_AFTER_SECONDS, type Revisions, setupCluster, TARGET_GROUP } from "./taskSetFixtures";
 
 const CLUSTER = "prod";
 const SERVICE = "web";
@@ -67,7 +67,7 @@ describe("blue/green with the EXTERNAL controller", () => {
   it("1. an EXTERNAL service with no task set has no task definition and runs nothing", async () => {
     const service = await createExternalService(client, CLUSTER, SERVICE, DESIRED);
     assert.deepEqual([service.desiredCount, service.taskDefinition, service.taskSets, service.deployments], [DESIRED, undefined, [], []]);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     await assertServiceSums(0, "empty");
   });
 
@@ -76,7 +76,7 @@ describe("blue/green with the EXTERNAL controller", () => {
     assert.deepEqual([blue.status, blue.computedDesiredCount, blue.runningCount, blue.stabilityStatus], ["ACTIVE", DESIRED, 0, "STABILIZING"]);
     const primary = await client.send(new UpdateServicePrimaryTaskSetCommand({ cluster: CLUSTER, service: SERVICE, primaryTaskSet: blue.taskSetArn }));
     assert.equal(primary.taskSet?.status, "PRIMARY");
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     await assertConverged(blue, DESIRED, "blue at 100%");
     const service = await assertServiceSums(DESIRED, "blue only");
     assert.equal(service.taskDefinition, revisions.v1, "the service shows the primary's task definition");
@@ -86,7 +86,7 @@ describe("blue/green with the EXTERNAL controller", () => {
   it("3. green at 0% (the default) runs nothing and is steady", async () => {
     green = (await client.send(new CreateTaskSetCommand({ ...fargateTaskSet(CLUSTER, SERVICE, revisions.v2), externalId: "green" }))).taskSet as TaskSet;
     assert.deepEqual([green.scale, green.computedDesiredCount, green.status], [{ value: 0, unit: "PERCENT" }, 0, "ACTIVE"]);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     await assertConverged(green, 0, "green at 0%");
     await assertServiceSums(DESIRED, "blue 100% + green 0%");
   });
@@ -95,7 +95,7 @@ describe("blue/green with the EXTERNAL controller", () => {
     for (const [percent, expected] of [[10, 1], [50, 5], [100, 10]] as const) {
       const updated = (await client.send(new UpdateTaskSetCommand({ cluster: CLUSTER, service: SERVICE, taskSet: green.id, scale: { value: percent, unit: "PERCENT" } }))).taskSet;
       assert.deepEqual([updated?.scale?.value, updated?.computedDesiredCount, updated?.stabilityStatus], [percent, expected, "STABILIZING"], `green at ${percent}% as returned`);
-      await server.settle();
+      await server.advance(HEALTHY_AFTER_SECONDS);
       await assertConverged(green, expected, `green at ${percent}%`);
       await assertConverged(blue, DESIRED, `blue while green is at ${percent}%`);
       await assertServiceSums(DESIRED + expected, `blue 100% + green ${percent}%`);
@@ -109,14 +109,14 @@ describe("blue/green with the EXTERNAL controller", () => {
     assert.deepEqual(Object.fromEntries((service.taskSets ?? []).map((t) => [t.externalId, t.status])), { blue: "ACTIVE", green: "PRIMARY" });
     assert.deepEqual([service.taskDefinition, service.launchType, service.platformVersion], [revisions.v2, "FARGATE", "LATEST"]);
     assert.deepEqual(service.loadBalancers, [{ targetGroupArn: TARGET_GROUP, containerName: "app", containerPort: 8080 }]);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     await assertServiceSums(2 * DESIRED, "both at 100%");
   });
 
   it("6. blue to 0%: its tasks stop, green keeps running", async () => {
     const scaled = (await client.send(new UpdateTaskSetCommand({ cluster: CLUSTER, service: SERVICE, taskSet: blue.taskSetArn, scale: { value: 0, unit: "PERCENT" } }))).taskSet;
     assert.deepEqual([scaled?.computedDesiredCount, scaled?.status, scaled?.stabilityStatus], [0, "ACTIVE", "STABILIZING"]);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     await assertConverged(blue, 0, "blue at 0%");
     assert.equal(await tasksOf(blue, "STOPPED"), DESIRED, "blue's stopped tasks are still describable");
     await assertConverged(green, DESIRED, "green after blue scaled in");
@@ -126,7 +126,7 @@ describe("blue/green with the EXTERNAL controller", () => {
   it("7. deleting blue: DRAINING, then gone once its tasks are stopped; green alone remains, steady", async () => {
     const deleted = (await client.send(new DeleteTaskSetCommand({ cluster: CLUSTER, service: SERVICE, taskSet: blue.id }))).taskSet;
     assert.deepEqual([deleted?.status, deleted?.computedDesiredCount], ["DRAINING", 0]);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const gone = await client.send(new DescribeTaskSetsCommand({ cluster: CLUSTER, service: SERVICE, taskSets: [blue.id ?? "", green.id ?? ""] }));
     assert.deepEqual(gone.taskSets?.map((t) => t.id), [green.id]);
     assert.deepEqual(gone.failures, [{ arn: blue.taskSetArn, reason: "MISSING" }]);
@@ -157,7 +157,10 @@ describe("blue/green with 1 s task lifecycle steps: the in-between states are vi
     assert.deepEqual([now?.runningCount, now?.pendingCount, now?.stabilityStatus], [0, 4, "STABILIZING"], "starting");
     for (let i = 0; i < 4; i++) await server.advance(1);
     now = await describeTaskSet(client, CLUSTER, SERVICE, blue.id ?? "");
-    assert.deepEqual([now?.runningCount, now?.pendingCount, now?.stabilityStatus], [4, 0, "STEADY_STATE"], "running");
+    assert.deepEqual([now?.runningCount, now?.pendingCount, now?.stabilityStatus], [4, 0, "STABILIZING"], "running, targets in their initial health checks");
+    await server.advance(HEALTHY_AFTER_SECONDS);
+    now = await describeTaskSet(client, CLUSTER, SERVICE, blue.id ?? "");
+    assert.deepEqual([now?.runningCount, now?.pendingCount, now?.stabilityStatus], [4, 0, "STEADY_STATE"], "running, targets healthy");
     const stabilityAt = now?.stabilityStatusAt?.getTime();
 
     const green = (await client.send(new CreateTaskSetCommand(fargateTaskSet(CLUSTER, SERVICE, "web:2", 50)))).taskSet as TaskSet;
@@ -171,6 +174,7 @@ describe("blue/green with 1 s task lifecycle steps: the in-between states are vi
     now = await describeTaskSet(client, CLUSTER, SERVICE, blue.id ?? "");
     assert.deepEqual([now?.status, now?.runningCount, now?.pendingCount], ["DRAINING", 0, 0], "stopping tasks no longer count as running");
     for (let i = 0; i < 5; i++) await server.advance(1);
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const gone = await client.send(new DescribeTaskSetsCommand({ cluster: CLUSTER, service: SERVICE, taskSets: [blue.id ?? ""] }));
     assert.deepEqual(gone.taskSets, []);
     const service = await describeService(client, CLUSTER, SERVICE);
@@ -216,13 +220,13 @@ describe("the calls real controllers make", () => {
           new CreateTaskSetCommand({ ...fargateTaskSet(service.clusterArn ?? "", service.serviceArn ?? "", taskDefinition, 100), tags: [{ key: "pipecd-dev-managed-by", value: "piped" }] }),
         )
       ).taskSet as TaskSet;
-      await server.settle();
+      await server.advance(HEALTHY_AFTER_SECONDS);
       await client.send(new UpdateServicePrimaryTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, primaryTaskSet: created.taskSetArn }));
       for (const old of previousSets) {
         await client.send(new DeleteTaskSetCommand({ cluster: old.clusterArn, service: old.serviceArn, taskSet: old.taskSetArn }));
         await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: old.taskDefinition }));
       }
-      await server.settle();
+      await server.advance(HEALTHY_AFTER_SECONDS);
       return created;
     };
     const first = await sync(revisions.v1);
@@ -241,16 +245,16 @@ describe("the calls real controllers make", () => {
     const created = (await client.send(new CreateTaskSetCommand(input))).taskSet as TaskSet;
     // A retried create (Terraform retries on ClusterNotFound and the like) must not make a second set.
     assert.equal((await client.send(new CreateTaskSetCommand(input))).taskSet?.id, created.id);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const read = await client.send(new DescribeTaskSetsCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSets: [created.id ?? ""], include: ["TAGS"] }));
     assert.deepEqual(read.taskSets?.map((t) => [t.stabilityStatus, t.status, t.runningCount, t.tags]), [["STEADY_STATE", "ACTIVE", 1, [{ key: "Name", value: "tf" }]]]);
     const updated = await client.send(new UpdateTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSet: created.id, scale: { value: 0, unit: "PERCENT" } }));
     assert.equal(updated.taskSet?.computedDesiredCount, 0);
     await client.send(new UpdateTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSet: created.id, scale: { value: 100, unit: "PERCENT" } }));
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const deleted = await client.send(new DeleteTaskSetCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSet: created.id, force: false }));
     assert.equal(deleted.taskSet?.status, "DRAINING");
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const gone = await client.send(new DescribeTaskSetsCommand({ cluster: service.clusterArn, service: service.serviceArn, taskSets: [created.id ?? ""], include: ["TAGS"] }));
     assert.deepEqual([gone.taskSets, gone.failures?.[0]?.reason], [[], "MISSING"], "Terraform's wait for deletion ends");
   });

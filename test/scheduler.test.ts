@@ -102,7 +102,7 @@ describe("task sets converge (zero-delay, virtual clock)", () => {
         assert.ok(task.startedAt instanceof Date);
         const eni = task.attachments?.[0];
         assert.equal(eni?.type, "ElasticNetworkInterface");
-        assert.match(eni?.details?.find((d) => d.name === "privateIPv4Address")?.value ?? "", /^10\.0\.\d+\.\d+$/);
+        assert.match(eni?.details?.find((d) => d.name === "privateIPv4Address")?.value ?? "", /^10\.\d+\.\d+\.\d+$/);
       }
     }
     const stopped = await tasksStartedBy(client, "prod", id, "STOPPED");

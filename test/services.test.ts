@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { refusedWith } from "./assertions";
 import { startTestServer, type TestServer } from "./harness";
-import { createExternalService, describeService, describeTaskSet, fargateTaskSet, NETWORK, REGISTRY, type Revisions, setupCluster, TARGET_GROUP } from "./taskSetFixtures";
+import { createExternalService, describeService, describeTaskSet, fargateTaskSet, NETWORK, REGISTRY, type Revisions, setupCluster, TARGET_GROUP, HEALTHY_AFTER_SECONDS } from "./taskSetFixtures";
 
 const ACCOUNT = "000000000000";
 const arnOf = (path: string, region = "us-east-1", account = ACCOUNT) => `arn:aws:ecs:${region}:${account}:${path}`;
@@ -320,7 +320,7 @@ describe("UpdateService on an EXTERNAL service", () => {
       await client.send(new UpdateServiceCommand({ cluster: "c", service: "ext", desiredCount }));
       const sets = await Promise.all([a, b, zero].map((t) => describeTaskSet(client, "c", "ext", t?.id ?? "")));
       assert.deepEqual(sets.map((t) => t?.computedDesiredCount), expected, `desiredCount ${desiredCount}`);
-      await server.settle();
+      await server.advance(HEALTHY_AFTER_SECONDS); // new tasks' targets turn healthy
       const settled = await Promise.all([a, b, zero].map((t) => describeTaskSet(client, "c", "ext", t?.id ?? "")));
       assert.deepEqual(settled.map((t) => [t?.runningCount, t?.stabilityStatus]), expected.map((n) => [n, "STEADY_STATE"]), `settled at desiredCount ${desiredCount}`);
       assert.equal((await describeService(client, "c", "ext"))?.runningCount, expected[0] + expected[1] + expected[2]);
@@ -398,20 +398,23 @@ describe("service events for a task-set service", () => {
 
   it("started tasks name the task set; a steady state is announced once", async () => {
     const set = (await client.send(new CreateTaskSetCommand(fargateTaskSet("c", "web", "web", 100)))).taskSet;
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS); // the tasks run and their targets turn healthy
     const events = (await describeService(client, "c", "web"))?.events ?? [];
     const messages = events.map((e) => e.message ?? "");
     assert.match(messages.find((m) => m.includes("has started")) ?? "", new RegExp(`^\\(service web, taskSet ${set?.id}\\) has started 2 tasks: \\(task [0-9a-f]{32}\\) \\(task [0-9a-f]{32}\\)\\.$`));
-    // Newest first: the steady state once the tasks run (an empty service was steady before them).
+    // Newest first: the steady state once the tasks run behind healthy targets (an empty service was steady before them).
     assert.equal(messages[0], "(service web) has reached a steady state.");
-    assert.match(messages[1] ?? "", /has started 2 tasks/);
+    assert.equal(messages[1], `(service web, taskSet ${set?.id}) registered 2 targets in (target-group ${TARGET_GROUP})`);
+    assert.match(messages[2] ?? "", /has started 2 tasks/);
     assert.ok(events.every((e) => e.createdAt instanceof Date && /^[0-9a-f-]{36}$/.test(e.id ?? "")));
     await server.settle();
     assert.equal((await describeService(client, "c", "web"))?.events?.length, events.length, "nothing new while nothing changes");
     await client.send(new UpdateTaskSetCommand({ cluster: "c", service: "web", taskSet: set?.id, scale: { value: 50, unit: "PERCENT" } }));
     await server.settle();
     const later = ((await describeService(client, "c", "web"))?.events ?? []).map((e) => e.message ?? "");
+    // The target is deregistered first (the fixture's group drains in no time), then the task stops.
     assert.match(later[1] ?? "", new RegExp(`^\\(service web, taskSet ${set?.id}\\) has stopped 1 running tasks: \\(task [0-9a-f]{32}\\)\\.$`));
+    assert.equal(later[2], `(service web, taskSet ${set?.id}) deregistered 1 targets in (target-group ${TARGET_GROUP})`);
     assert.equal(later[0], "(service web) has reached a steady state.");
   });
 });

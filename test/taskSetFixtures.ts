@@ -1,5 +1,6 @@
-// What the service and task-set tests share: a cluster with Fargate and EC2 task definitions, an
-// EXTERNAL service, and the inputs a deploy controller sends.
+// What the service and task-set tests share: a cluster with Fargate and EC2 task definitions, a
+// load balancer with a target group for them, an EXTERNAL service, and the inputs a deploy
+// controller sends.
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -11,9 +12,16 @@ import {
   type Service,
   type TaskSet,
 } from "@aws-sdk/client-ecs";
+import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client, ModifyTargetGroupAttributesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 
 export const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-1", "subnet-2"], securityGroups: ["sg-1"] } };
-export const TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/blue/0123456789abcdef";
+/**
+ * The ip target group "blue" (port 8080) behind the load balancer "fixture", as ECS requires a target
+ * group to be: set by setupCluster for the account and region of the client it was last given. Its
+ * targets turn healthy HEALTHY_AFTER_SECONDS after they are registered, and drain in no time.
+ */
+export let TARGET_GROUP = "";
+export const HEALTHY_AFTER_SECONDS = 10;
 export const REGISTRY = "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-0123456789abcdef";
 
 export interface Revisions {
@@ -24,9 +32,31 @@ export interface Revisions {
   bridge: string;
 }
 
-/** A cluster and the task definitions the tests deploy. */
+/** An ELB client for the same endpoint, account and region as an ECS client. */
+export async function elbClientLike(client: ECSClient): Promise<ElasticLoadBalancingV2Client> {
+  const config = client.config;
+  return new ElasticLoadBalancingV2Client({ endpoint: await config.endpoint?.(), region: await config.region(), credentials: await config.credentials(), maxAttempts: 1 });
+}
+
+/** The load balancer "fixture" with a listener forwarding to the ip target group "blue" (all idempotent). */
+export async function setupTargetGroup(client: ECSClient): Promise<string> {
+  const elb = await elbClientLike(client);
+  try {
+    const lb = await elb.send(new CreateLoadBalancerCommand({ Name: "fixture", Subnets: ["subnet-1", "subnet-2"] }));
+    const tg = await elb.send(new CreateTargetGroupCommand({ Name: "blue", Protocol: "HTTP", Port: 8080, VpcId: "vpc-1", TargetType: "ip", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2 }));
+    const arn = tg.TargetGroups?.[0]?.TargetGroupArn ?? "";
+    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "0" }] }));
+    await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: arn }] }));
+    return arn;
+  } finally {
+    elb.destroy();
+  }
+}
+
+/** A cluster and the task definitions the tests deploy, and the target group TARGET_GROUP. */
 export async function setupCluster(client: ECSClient, cluster: string): Promise<Revisions> {
   await client.send(new CreateClusterCommand({ clusterName: cluster }));
+  TARGET_GROUP = await setupTargetGroup(client);
   const fargate = async (image: string) =>
     (
       await client.send(

@@ -24,7 +24,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { refusedWith } from "./assertions";
 import { startTestServer, type TestServer } from "./harness";
-import { createExternalService, describeService, describeTaskSet, fargateTaskSet, NETWORK, REGISTRY, type Revisions, setupCluster, TARGET_GROUP } from "./taskSetFixtures";
+import { createExternalService, describeService, describeTaskSet, fargateTaskSet, NETWORK, REGISTRY, type Revisions, setupCluster, TARGET_GROUP, HEALTHY_AFTER_SECONDS } from "./taskSetFixtures";
 
 const arnOf = (path: string, region = "us-east-1", account = "000000000000") => `arn:aws:ecs:${region}:${account}:${path}`;
 const exactly = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
@@ -313,7 +313,7 @@ describe("UpdateTaskSet, DescribeTaskSets, UpdateServicePrimaryTaskSet, DeleteTa
     assert.equal(updated?.stabilityStatus, "STABILIZING", "1 running, 2 wanted");
     assert.deepEqual([updated?.taskDefinition, updated?.status, updated?.id], [revisions.v1, "ACTIVE", set.id]);
     assert.equal(updated?.tags, undefined);
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS); // the new task's target turns healthy
     const steady = await describeTaskSet(client, "c", "ext", set.id ?? "");
     assert.deepEqual([steady?.runningCount, steady?.stabilityStatus], [2, "STEADY_STATE"]);
     await remove(set);

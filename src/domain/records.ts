@@ -48,6 +48,8 @@ export interface TaskFaults {
   failToStart?: boolean;
   unhealthy?: boolean;
   exitAfterSeconds?: number;
+  /** Its load balancer targets fail their health checks (ECSLITE_FAULT_TARGET_UNHEALTHY). */
+  targetUnhealthy?: boolean;
 }
 
 export interface TaskRecord {
@@ -63,6 +65,10 @@ export interface TaskRecord {
   protectedUntil?: number;
   /** Host ports the task holds on its instance (bridge and host modes), chosen at placement; its containers show them as networkBindings once running. */
   hostPorts?: HostPortBinding[];
+  /** Load balancer targets registered for this task (src/coupling/ecsLoadBalancing.ts): their groups and target row keys. */
+  targets?: { targetGroupArn: string; key: string }[];
+  /** Epoch ms when this task's deregistered targets finish draining; it waits in DEACTIVATING until then. */
+  targetsDrainedAt?: number;
 }
 
 export interface ContainerInstanceRecord {

@@ -11,6 +11,7 @@ import type { ClusterRecord, TaskRecord } from "../domain/records";
 import type { Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 import type { Config } from "../config";
+import { elbHealthFailureReason, isElbHealthFailure } from "../coupling/ecsLoadBalancing";
 import { advanceTask, FAILURE_STOP_CODES, HEALTH_CHECK_FAILURE_REASON, newTask, requestStop, taskCpu, taskMemory } from "./lifecycle";
 
 export interface ReconcileEnv {
@@ -73,15 +74,21 @@ export function advanceAll(book: TaskBook, env: ReconcileEnv, defs: ReadonlyMap<
   }
 }
 
-/** Service tasks that fail their health checks are stopped (and so replaced), after the grace period. */
-export function stopUnhealthy(book: TaskBook, env: ReconcileEnv, gracePeriodSeconds: number): TaskRecord[] {
+/**
+ * Service tasks that fail their health checks (their containers', or their load balancer targets'
+ * as `failingTargets` says) are stopped (and so replaced), after the grace period.
+ */
+export function stopUnhealthy(book: TaskBook, env: ReconcileEnv, gracePeriodSeconds: number, failingTargets?: ReadonlyMap<string, { targetGroupArn: string }>): TaskRecord[] {
   const stopped: TaskRecord[] = [];
   for (const record of book.live()) {
-    if (record.task.lastStatus !== "RUNNING" || record.task.healthStatus !== "UNHEALTHY") continue;
+    if (record.task.lastStatus !== "RUNNING") continue;
+    const failingTarget = failingTargets?.get(record.task.taskArn ?? "");
+    if (record.task.healthStatus !== "UNHEALTHY" && !failingTarget) continue;
     const startedAtMs = (record.task.startedAt ?? 0) * 1000;
     if (env.now < startedAtMs + gracePeriodSeconds * 1000) continue;
     // It had started: ECS stops it as the service scheduler, not as a task that failed to start.
-    const next = requestStop(record, env.now, "ServiceSchedulerInitiated", HEALTH_CHECK_FAILURE_REASON, env.config.stepMs);
+    const reason = record.task.healthStatus === "UNHEALTHY" ? HEALTH_CHECK_FAILURE_REASON : elbHealthFailureReason(failingTarget?.targetGroupArn ?? "");
+    const next = requestStop(record, env.now, "ServiceSchedulerInitiated", reason, env.config.stepMs);
     book.replace(record, next);
     stopped.push(next);
   }
@@ -89,7 +96,8 @@ export function stopUnhealthy(book: TaskBook, env: ReconcileEnv, gracePeriodSeco
 }
 
 export function isFailedTask(record: TaskRecord): boolean {
-  return FAILURE_STOP_CODES.has(record.task.stopCode ?? "") || record.task.stoppedReason === HEALTH_CHECK_FAILURE_REASON;
+  const reason = record.task.stoppedReason ?? "";
+  return FAILURE_STOP_CODES.has(record.task.stopCode ?? "") || reason === HEALTH_CHECK_FAILURE_REASON || isElbHealthFailure(reason);
 }
 
 /** Tasks that never reached RUNNING: what ECS's throttle logic and its event are about. */

@@ -1,6 +1,7 @@
 // A simulated task's life, as pure functions: how a task is born, how it moves through ECS's
 // statuses one step at a time, and how it is asked to stop. Time and ids are passed in.
 import type { Container, Tag, Task, TaskDefinition, TaskOverride, TaskStopCode } from "@aws-sdk/client-ecs";
+import { drainHoldUntil } from "../coupling/ecsLoadBalancing";
 import { arns, type Scope } from "../domain/arn";
 import type { LaunchSettings } from "../domain/launch";
 import { type HostPortBinding, networkBindingsOf } from "../domain/ports";
@@ -22,6 +23,7 @@ export function faultsOf(def: Wire<TaskDefinition>): TaskFaults | undefined {
     for (const { name, value } of container.environment ?? []) {
       if (name === "ECSLITE_FAULT_FAIL_TO_START" && value === "true") faults.failToStart = true;
       if (name === "ECSLITE_FAULT_UNHEALTHY" && value === "true") faults.unhealthy = true;
+      if (name === "ECSLITE_FAULT_TARGET_UNHEALTHY" && value === "true") faults.targetUnhealthy = true;
       if (name === "ECSLITE_FAULT_EXIT_AFTER_SECONDS" && value !== undefined && Number(value) >= 0) faults.exitAfterSeconds = Number(value);
     }
   }
@@ -74,10 +76,15 @@ function cpuArchitectureOf(def: Wire<TaskDefinition>): string {
   return def.runtimePlatform?.cpuArchitecture === "ARM64" ? "arm64" : "x86_64";
 }
 
+/**
+ * A task's private IP in 10.0.0.0/8, from 24 bits of its id: it becomes a load balancer target id,
+ * so two tasks sharing one is made unlikely (about 1 in 6 million for 10 tasks of a target group).
+ */
 function privateIp(id: string): string {
   const a = parseInt(id.slice(0, 2), 16);
-  const b = parseInt(id.slice(2, 4), 16) || 1;
-  return `10.0.${a}.${b === 255 ? 254 : b}`;
+  const b = parseInt(id.slice(2, 4), 16);
+  const c = parseInt(id.slice(4, 6), 16) % 254 + 1;
+  return `10.${a}.${b}.${c}`;
 }
 
 export function newTask(spec: NewTaskSpec): TaskRecord {
@@ -231,6 +238,14 @@ export function advanceTask(record: TaskRecord, now: number, stepMs: number, def
       // The image was pulled; the container failed as it started (ECS shows pullStoppedAt on such a task: the AWS CLI's stop-task example).
       current = { ...failed, task: { ...withContainers(failed.task, { reason: "CannotStartContainerError" }), pullStoppedAt: epochSeconds(at) } };
       continue;
+    }
+    // A task behind a load balancer waits in DEACTIVATING until its targets have drained.
+    if (task.lastStatus === "DEACTIVATING") {
+      const hold = drainHoldUntil(current, at);
+      if (hold !== undefined) {
+        current = { ...current, nextStepAt: Number.isFinite(hold) ? hold : undefined };
+        break;
+      }
     }
     const status = nextStatus(task);
     if (!status) {

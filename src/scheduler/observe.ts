@@ -3,6 +3,7 @@
 // request handlers call it when they change something the definition reads (a task asked to stop,
 // an instance set DRAINING), so a stored STEADY_STATE is never older than the facts that deny it.
 import type { TaskSet } from "@aws-sdk/client-ecs";
+import { targetHealthOfTasks, withTargetHealth } from "../coupling/ecsLoadBalancing";
 import { scopeKey, scopeOfArn } from "../domain/arn";
 import { type GroupObservation, nextStability, observeGroup, observeTask, stabilityStatusOf, type TaskObservation, type TaskSurroundings } from "../domain/observedState";
 import type { TaskRecord, TaskSetRecord } from "../domain/records";
@@ -10,8 +11,8 @@ import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 
 /**
- * What surrounds a cluster's tasks: its DRAINING container instances. (Load balancer target health
- * joins here, read from the ECS-ELB coupling, once target groups exist.)
+ * What surrounds a cluster's tasks: its DRAINING container instances. Load balancer target health
+ * joins it from the ECS-ELB coupling (withTargetHealth, src/coupling/ecsLoadBalancing.ts).
  */
 export async function surroundingsOf(tx: Tx, scope: string, clusterArn: string): Promise<TaskSurroundings> {
   const instances = await tx.list("containerInstance", { scope, parent: clusterArn });
@@ -48,7 +49,9 @@ export async function reobserveTaskSet(tx: Tx, record: TaskSetRecord, nowMs: num
   const scope = scopeKey(scopeOfArn(arn));
   const clusterArn = record.taskSet.clusterArn ?? "";
   const tasks = await tx.list("task", { scope, parent: clusterArn, name: arn });
-  const group = observeTaskSetGroup(record.taskSet, tasks, await surroundingsOf(tx, scope, clusterArn));
+  const expectsTargets = (record.taskSet.loadBalancers ?? []).some((lb) => lb.targetGroupArn);
+  const around = withTargetHealth(await surroundingsOf(tx, scope, clusterArn), await targetHealthOfTasks(tx, tasks, nowMs, expectsTargets));
+  const group = observeTaskSetGroup(record.taskSet, tasks, around);
   const next = { ...record, taskSet: withObservation(record.taskSet, group, nowMs) };
   await tx.put("taskSet", next);
   return next;

@@ -3,6 +3,7 @@
 // the one definition (src/domain/observedState.ts). Task-set controllers: the service follows its
 // task sets.
 import type { Deployment, Service, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
+import { syncTaskTargets, targetHealthOfTasks, withTargetHealth } from "../coupling/ecsLoadBalancing";
 import { scopeKey, scopeOfArn } from "../domain/arn";
 import type { RepeatedEvent } from "../domain/eventPacing";
 import { countTasks, isInService, isServiceSteady, isSteady, observeGroup, observeTask } from "../domain/observedState";
@@ -12,7 +13,7 @@ import type { Tx } from "../store/store";
 import { causeOf, causesOfOwner, eventMessages, noPassEvents, type PassEvents, recordServiceEvents, serviceLabel } from "./events";
 import { advanceAll, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
 import { observeTasks, surroundingsOf } from "./observe";
-import { convergeTasks, earliest, refreshServiceFromTaskSets } from "./reconcileTaskSet";
+import { convergeTasks, earliest, failingRecheckAt, refreshServiceFromTaskSets } from "./reconcileTaskSet";
 
 /**
  * Tags of a service's new tasks: ECS-managed tags when enabled, then the service's or the task
@@ -65,7 +66,10 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     defTags.set(def.taskDefinition.taskDefinitionArn ?? "", def.tags);
   }
   advanceAll(book, env, defs);
-  const around = await surroundingsOf(tx, scopeId, clusterArn);
+  const loadBalancers = service.loadBalancers ?? [];
+  const expectsTargets = loadBalancers.some((lb) => lb.targetGroupArn);
+  const health = await targetHealthOfTasks(tx, book.tasks, env.now, expectsTargets);
+  const around = withTargetHealth(await surroundingsOf(tx, scopeId, clusterArn), health);
   const serviceName = service.serviceName ?? "";
   const label = serviceLabel(serviceName);
   const desired = service.status === "ACTIVE" ? service.desiredCount ?? 0 : 0;
@@ -136,6 +140,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
       template: templateFor(primary),
       maxStart,
       holdStarts: primary.rolloutState === "FAILED",
+      failingTargets: health.failing,
     });
     progressed ||= result.started.length > 0 || result.stopped.length > 0;
     passes.push(result.events);
@@ -158,6 +163,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
       around,
       template: templateFor(d),
       holdStarts: true,
+      failingTargets: health.failing,
     });
     progressed ||= result.stopped.length > 0;
     passes.push(result.events);
@@ -170,7 +176,15 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
       else if (book.tasks[i] !== t) book.replace(book.tasks[i], t);
     }
   }
+  // Targets follow the tasks (src/coupling/ecsLoadBalancing.ts); a task whose targets drained moves on.
+  const targets = await syncTaskTargets(tx, env.now, book, loadBalancers, label);
+  passes.unshift({ happened: targets.deregistered, repeated: [], evaluated: () => false });
+  happened.unshift(...targets.registered);
+  advanceAll(book, env, defs);
   await book.save(tx, env);
+  const healthNow = await targetHealthOfTasks(tx, book.tasks, env.now, expectsTargets);
+  const aroundNow = withTargetHealth(around, healthNow);
+  recheckAt = earliest(recheckAt, targets.recheckAt, healthNow.changesAt, book.nextStepAt(), failingRecheckAt(book.tasks, healthNow.failing, service.healthCheckGracePeriodSeconds ?? 0));
 
   // Observed state: each deployment is a group (the primary wants `desired`, older ones retire).
   const updatedDeployments: Wire<Deployment>[] = [];
@@ -178,7 +192,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   for (const d of deployments) {
     const mine = book.tasks.filter(ofDeployment(d));
     if (d !== primary && mine.every((t) => t.task.lastStatus === "STOPPED")) continue; // a drained deployment is gone
-    const group = observeGroup(observeTasks(mine, around), { desiredCount: d === primary ? desired : 0, retiring: d !== primary });
+    const group = observeGroup(observeTasks(mine, aroundNow), { desiredCount: d === primary ? desired : 0, retiring: d !== primary });
     groupsSteady.push(isSteady(group));
     const next: Wire<Deployment> = {
       ...d,
@@ -197,7 +211,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     updatedDeployments[updatedDeployments.findIndex((d) => d.status === "PRIMARY")] = primaryNow;
     happened.push(eventMessages.deploymentCompleted(serviceName, primaryNow.id ?? ""));
   }
-  const counts = countTasks(observeTasks(book.tasks, around));
+  const counts = countTasks(observeTasks(book.tasks, aroundNow));
   let status = service.status;
   if (status === "DRAINING" && book.tasks.every((t) => t.task.lastStatus === "STOPPED")) status = "INACTIVE";
   // maximumPercent leaves no room to start a task and minimumHealthyPercent none to stop one.

@@ -1,6 +1,7 @@
 // Reconciling one task set: its tasks converge on computedDesiredCount (0 while DRAINING); its
 // counts and stability are observed from the tasks that exist (src/scheduler/observe.ts); the
 // service follows.
+import { syncTaskTargets, targetHealthOfTasks, unhealthyTargetEvent, withTargetHealth } from "../coupling/ecsLoadBalancing";
 import { scopeKey, scopeOfArn } from "../domain/arn";
 import type { RepeatedEvent } from "../domain/eventPacing";
 import { isServiceSteady, type TaskSurroundings } from "../domain/observedState";
@@ -19,7 +20,7 @@ import {
   TaskBook,
   tasksOfOwner,
 } from "./group";
-import { requestStop } from "./lifecycle";
+import { HEALTH_CHECK_FAILURE_REASON, requestStop } from "./lifecycle";
 import { observeTaskSetGroup, surroundingsOf, withObservation } from "./observe";
 
 /**
@@ -32,6 +33,13 @@ export const MAX_STOPS_PER_RECONCILE = 250;
 
 /** How soon to retry placing tasks that found no room. */
 export const PLACEMENT_RETRY_MS = 1000;
+
+/** When tasks whose targets now fail are due to be stopped: the end of their grace period. */
+export function failingRecheckAt(tasks: readonly TaskRecord[], failing: ReadonlyMap<string, unknown>, gracePeriodSeconds: number): number | undefined {
+  let at: number | undefined;
+  for (const t of tasks) if (failing.has(t.task.taskArn ?? "")) at = earliest(at, (t.task.startedAt ?? 0) * 1000 + gracePeriodSeconds * 1000);
+  return at;
+}
 
 /** The earliest of the given times that is defined. */
 export function earliest(...times: (number | undefined)[]): number | undefined {
@@ -71,6 +79,8 @@ export async function convergeTasks(
     maxStart?: number;
     /** Never start tasks (a failed deployment). */
     holdStarts?: boolean;
+    /** Tasks whose load balancer targets fail their health checks (src/coupling/ecsLoadBalancing.ts). */
+    failingTargets?: ReadonlyMap<string, { targetGroupArn: string; port?: number }>;
   },
 ): Promise<ConvergeResult> {
   const { label, owner } = options;
@@ -79,9 +89,10 @@ export async function convergeTasks(
   const draining = options.around.drainingInstances;
   const repeated: RepeatedEvent[] = [];
   let recheckAt: number | undefined;
-  const unhealthy = stopUnhealthy(book, env, options.gracePeriodSeconds);
+  const unhealthy = stopUnhealthy(book, env, options.gracePeriodSeconds, options.failingTargets);
   for (const t of book.live()) {
-    if (t.task.lastStatus === "RUNNING" && t.task.healthStatus === "UNHEALTHY") recheckAt = earliest(recheckAt, (t.task.startedAt ?? 0) * 1000 + options.gracePeriodSeconds * 1000);
+    const failing = t.task.healthStatus === "UNHEALTHY" || options.failingTargets?.has(t.task.taskArn ?? "");
+    if (t.task.lastStatus === "RUNNING" && failing) recheckAt = earliest(recheckAt, (t.task.startedAt ?? 0) * 1000 + options.gracePeriodSeconds * 1000);
   }
 
   await placeWaitingTasks(tx, book, options.template, env);
@@ -124,7 +135,10 @@ export async function convergeTasks(
   // As ECS words it: the replacements, each task that failed its health checks, then the stops.
   const happened: string[] = [];
   if (started.length) happened.push(eventMessages.started(label, started, Math.min(unhealthy.length, started.length)));
-  for (const t of unhealthy) happened.push(eventMessages.failedContainerHealthChecks(label, t));
+  for (const t of unhealthy) {
+    const failingTarget = t.task.stoppedReason === HEALTH_CHECK_FAILURE_REASON ? undefined : options.failingTargets?.get(t.task.taskArn ?? "");
+    happened.push(failingTarget ? unhealthyTargetEvent(label, t.task.taskArn ?? "", failingTarget) : eventMessages.failedContainerHealthChecks(label, t));
+  }
   if (stoppedRunning.length) happened.push(eventMessages.stopped(label, stoppedRunning));
   // In zero-delay mode the new and stopping tasks finish their steps in this same pass.
   advanceAll(book, env, new Map([[options.template.taskDefinition.taskDefinitionArn ?? "", options.template.taskDefinition]]));
@@ -155,16 +169,21 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
   const book = new TaskBook(await tasksOfOwner(tx, scopeId, clusterArn, arn));
   const defs = new Map([[def.taskDefinition.taskDefinitionArn ?? "", def.taskDefinition]]);
   advanceAll(book, env, defs);
+  const loadBalancers = taskSet.loadBalancers ?? [];
+  const expectsTargets = loadBalancers.some((lb) => lb.targetGroupArn);
   const around = await surroundingsOf(tx, scopeId, clusterArn);
+  const health = await targetHealthOfTasks(tx, book.tasks, env.now, expectsTargets);
   const desired = taskSet.status === "DRAINING" ? 0 : taskSet.computedDesiredCount ?? 0;
   const serviceName = service.service.serviceName ?? "";
+  const label = serviceLabel(serviceName, taskSet.id);
   const { events, recheckAt } = await convergeTasks(tx, env, book, {
     desired,
-    label: serviceLabel(serviceName, taskSet.id),
+    label,
+    failingTargets: health.failing,
     owner: arn,
     startedBy: taskSet.id ?? "",
     gracePeriodSeconds: service.service.healthCheckGracePeriodSeconds ?? 0,
-    around,
+    around: withTargetHealth(around, health),
     template: {
       scope,
       cluster,
@@ -177,9 +196,21 @@ export async function reconcileTaskSet(tx: Tx, arn: string, env: ReconcileEnv): 
       tags: [],
     },
   });
+  // Targets follow the tasks: registered once RUNNING, deregistered (draining) once asked to stop;
+  // a task whose targets have drained moves on at once.
+  const targets = await syncTaskTargets(tx, env.now, book, loadBalancers, label);
+  events.happened.unshift(...targets.deregistered);
+  events.happened.push(...targets.registered);
+  advanceAll(book, env, defs);
   await book.save(tx, env);
 
-  const observed: TaskSetRecord = { ...record, taskSet: withObservation(taskSet, observeTaskSetGroup(taskSet, book.tasks, around), env.now), reconcileAt: recheckAt };
+  const healthNow = await targetHealthOfTasks(tx, book.tasks, env.now, expectsTargets);
+  const group = observeTaskSetGroup(taskSet, book.tasks, withTargetHealth(around, healthNow));
+  const observed: TaskSetRecord = {
+    ...record,
+    taskSet: withObservation(taskSet, group, env.now),
+    reconcileAt: earliest(recheckAt, targets.recheckAt, healthNow.changesAt, book.nextStepAt(), failingRecheckAt(book.tasks, healthNow.failing, service.service.healthCheckGracePeriodSeconds ?? 0)),
+  };
   const gone = taskSet.status === "DRAINING" && book.tasks.every((t) => t.task.lastStatus === "STOPPED");
   if (gone) await tx.remove("taskSet", arn);
   else await tx.put("taskSet", observed);

@@ -29,6 +29,7 @@ import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
+import { checkLoadBalancers } from "../../coupling/ecsLoadBalancing";
 import { launchSettings } from "./launch";
 import { listPage } from "./paging";
 import { activeCluster, activeService, existingService, inScope, serviceArnOf } from "./resolve";
@@ -219,6 +220,7 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
     if (controller !== "EXTERNAL") {
       const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? "");
       const launch = launchSettings(input, taskDefinition.taskDefinition, cluster.cluster, 5);
+      await checkLoadBalancers(tx, ctx, launch.loadBalancers, taskDefinition.taskDefinition);
       const taskDefinitionArn = taskDefinition.taskDefinition.taskDefinitionArn ?? "";
       networkMode = taskDefinition.taskDefinition.networkMode;
       Object.assign(service, {
@@ -410,6 +412,7 @@ async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: Cluster
     cluster.cluster,
     5,
   );
+  await checkLoadBalancers(tx, ctx, launch.loadBalancers, taskDefinition.taskDefinition);
   const taskDefinitionArn = taskDefinition.taskDefinition.taskDefinitionArn ?? "";
   Object.assign(service, { taskDefinition: taskDefinitionArn, ...launch });
   if (!launch.launchType) delete service.launchType;

@@ -23,6 +23,7 @@ import { InvalidParameterException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
+import { checkLoadBalancers } from "../../coupling/ecsLoadBalancing";
 import { launchSettings } from "./launch";
 import { activeCluster, activeService, existingTaskSet, taskSetArnOf } from "./resolve";
 import { taskSetsOf } from "./services";
@@ -66,6 +67,7 @@ const createTaskSet: Handler<CreateTaskSetRequest, CreateTaskSetResponse> = asyn
     }
     const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? "");
     const launch = launchSettings(input, taskDefinition.taskDefinition, cluster.cluster, 1);
+    await checkLoadBalancers(tx, ctx, launch.loadBalancers, taskDefinition.taskDefinition);
     const id = `ecs-svc/${ctx.ids.digits19()}`;
     const now = epochSeconds(ctx.clock.now());
     const taskSet: Wire<TaskSet> = {

@@ -3,6 +3,7 @@
 // something routes to it; so whenever a listener's or rule's actions change, the groups it stops or
 // starts forwarding to are relinked here, in the same transaction.
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { wakeOwnersOfTargetGroup } from "../../coupling/ecsLoadBalancing";
 import { forwardedTargetGroups } from "../../domain/elbv2Actions";
 import { loadBalancerArnOf } from "../../domain/elbv2Arn";
 import type { TargetGroupRecord } from "../../domain/records";
@@ -27,6 +28,9 @@ export async function relinkTargetGroups(tx: Tx, ownerArn: string, before: reado
     const record = await tx.get("targetGroup", arn);
     if (!record) continue;
     const usedBy = is.has(arn) ? [...record.usedBy.filter((u) => u !== ownerArn), ownerArn] : record.usedBy.filter((u) => u !== ownerArn);
-    await tx.put("targetGroup", withUsers(record, usedBy, now));
+    const next = withUsers(record, usedBy, now);
+    await tx.put("targetGroup", next);
+    // Starting or stopping to receive traffic changes its targets' health: ECS must look again.
+    if ((next.routedSince === undefined) !== (record.routedSince === undefined)) await wakeOwnersOfTargetGroup(tx, arn, now);
   }
 }

@@ -16,6 +16,7 @@ import type {
   ModifyTargetGroupOutput,
   TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { wakeOwnersOfTargetGroup } from "../../coupling/ecsLoadBalancing";
 import { elbArns } from "../../domain/elbv2Arn";
 import {
   ALL_TARGET_GROUP_ATTRIBUTE_KEYS,
@@ -179,7 +180,7 @@ const describeTargetGroups: Handler<DescribeTargetGroupsInput, DescribeTargetGro
 };
 
 const modifyTargetGroup: Handler<ModifyTargetGroupInput, ModifyTargetGroupOutput> = async (input, ctx) => {
-  return ctx.store.transaction(async (tx) => {
+  const result = await ctx.store.transaction(async (tx) => {
     const record = await targetGroupOf(tx, ctx, input.TargetGroupArn ?? "");
     const before = record.targetGroup;
     const health: HealthCheckSettings = {
@@ -207,8 +208,12 @@ const modifyTargetGroup: Handler<ModifyTargetGroupInput, ModifyTargetGroupOutput
       else (targetGroup as Record<string, unknown>)[key] = value;
     }
     await tx.put("targetGroup", { ...record, targetGroup });
+    // Health check timing decides its targets' health: ECS must look again.
+    await wakeOwnersOfTargetGroup(tx, targetGroup.TargetGroupArn ?? "", ctx.clock.now());
     return { TargetGroups: [targetGroup] };
   });
+  ctx.wakeScheduler();
+  return result;
 };
 
 const deleteTargetGroup: Handler<DeleteTargetGroupInput, DeleteTargetGroupOutput> = async (input, ctx) => {
@@ -224,9 +229,11 @@ const deleteTargetGroup: Handler<DeleteTargetGroupInput, DeleteTargetGroupOutput
     }
     // ELB's words (pulumi/pulumi issue 5900; Terraform retries on exactly this text).
     if (record.usedBy.length) throw new ResourceInUseException(`Target group '${arn}' is currently in use by a listener or a rule`);
+    await wakeOwnersOfTargetGroup(tx, arn, ctx.clock.now());
     for (const target of await tx.list("target", { scope: ctx.scope, parent: arn })) await tx.remove("target", target.key);
     await tx.remove("targetGroup", arn);
   });
+  ctx.wakeScheduler();
   return {};
 };
 
