@@ -127,6 +127,8 @@ function countBy(map: Map<string, number>, key: string): void {
  * and remember when draining ends. `label` is the owner's label in service events.
  */
 export async function syncTaskTargets(tx: Tx, now: number, book: TaskList, loadBalancers: readonly Wire<LoadBalancer>[], label: string): Promise<TargetSync> {
+  const registers = loadBalancers.some((lb) => lb.targetGroupArn);
+  if (!registers && !book.tasks.some((t) => t.targets?.length)) return { registered: [], deregistered: [] };
   const registered = new Map<string, number>();
   const deregistered = new Map<string, number>();
   let drainingTasks = 0;
@@ -138,7 +140,7 @@ export async function syncTaskTargets(tx: Tx, now: number, book: TaskList, loadB
   };
   for (const record of [...book.tasks]) {
     const task = record.task;
-    if (task.desiredStatus === "RUNNING" && task.lastStatus === "RUNNING" && record.targets === undefined && loadBalancers.some((lb) => lb.targetGroupArn)) {
+    if (registers && task.desiredStatus === "RUNNING" && task.lastStatus === "RUNNING" && record.targets === undefined) {
       const targets: { targetGroupArn: string; key: string }[] = [];
       for (const lb of loadBalancers) {
         const group = lb.targetGroupArn ? await groupOf(lb.targetGroupArn) : undefined;
