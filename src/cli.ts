@@ -1,19 +1,14 @@
 #!/usr/bin/env node
 // ecslite: flags and ECSLITE_* env -> config -> server. Anything that stops it from starting is
 // one line on stderr naming what to change, and exit status 2.
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { type CommandLine, helpText, parseCommandLine } from "./config";
 import { startServer } from "./server";
 import { StartupError } from "./startup";
+import { packageVersion } from "./version";
 
 /** Exit status for every refusal to start (bad options, a port in use, an unreachable store). */
 const CANNOT_START = 2;
 
-function version(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string };
-  return manifest.version;
-}
 
 function refuse(message: string): void {
   process.stderr.write(`ecslite: ${message}\n`);
@@ -27,7 +22,7 @@ async function main(): Promise<void> {
     return;
   }
   if (argv.includes("--version")) {
-    process.stdout.write(`ecslite ${version()}\n`);
+    process.stdout.write(`ecslite ${packageVersion()}\n`);
     return;
   }
   let commandLine: CommandLine;
@@ -49,7 +44,7 @@ async function main(): Promise<void> {
     return;
   }
   const { logger } = server;
-  logger.notice(`ecslite listening on ${server.url} (version ${version()}; store: ${server.store.description}; clock: ${config.clock}; auth: ${config.auth})`);
+  logger.notice(`ecslite listening on ${server.url} (version ${packageVersion()}; store: ${server.store.description}; clock: ${config.clock}; auth: ${config.auth})`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -23,6 +23,8 @@ import { type Clock, RealClock, VirtualClock } from "./scheduler/clock";
 import { Scheduler } from "./scheduler/scheduler";
 import { credentialsFailure, dataDirFailure, listenFailure, postgresFailure, startupStep } from "./startup";
 import { openStore } from "./store/open";
+import { packageVersion } from "./version";
+import { Dashboard } from "./dashboard";
 import { EventCapturingStore } from "./events/capture";
 import { EventBridgeDelivery, type EventBridgeDeliveryOptions } from "./events/eventbridge";
 import { logEvent } from "./events/log";
@@ -139,6 +141,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Everything reads and writes through the event capture: ECS events come from the changes themselves.
   const store = new EventCapturingStore(opened, { backlog: config.eventBacklog, now: () => clock.now(), uuid: randomIds.uuid });
   const streams = new EventStreams(store);
+  const dashboard = new Dashboard({ defaultAccount: config.defaultAccount, version: packageVersion() });
   const delivery = config.eventBridgeEndpoint
     ? new EventBridgeDelivery(store, {
         endpoint: config.eventBridgeEndpoint,
@@ -228,6 +231,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, started: number): Promise<void> {
     const url = req.url ?? "/";
+    if (dashboard.serve(req, res, url)) {
+      req.resume();
+      logger.debug(`${req.method} ${url.slice(0, 200)}`, { status: res.statusCode, ms: elapsedMs(started) });
+      return;
+    }
     if (url.startsWith("/_ecslite/") || url.startsWith("/moto-api/")) {
       await control(req, res, url);
       logger.debug(`${req.method} ${url.slice(0, 200)}`, { status: res.statusCode, ms: elapsedMs(started) });

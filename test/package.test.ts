@@ -68,7 +68,7 @@ describe("the npm package", () => {
     const [packed] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
     tarball = path.join(tmp, packed.filename);
     const files = packed.files.map((f) => f.path);
-    for (const required of ["package.json", "LICENSE", "README.md", "dist/src/cli.js", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/server.js", "docs/compatibility.md"]) {
+    for (const required of ["package.json", "LICENSE", "README.md", "dist/src/cli.js", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/server.js", "docs/compatibility.md", "ui/index.html", "ui/app.js"]) {
       assert.ok(files.includes(required), `the package holds ${required}`);
     }
     const stray = files.filter((f) => /^(dist\/(test|bench)|src|test|bench|\.ci)\//.test(f) || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"));
@@ -120,6 +120,13 @@ describe("the npm package", () => {
       try {
         await ecs.send(new CreateClusterCommand({ clusterName: "installed" }));
         assert.deepEqual((await ecs.send(new ListClustersCommand({}))).clusterArns, ["arn:aws:ecs:us-east-1:000000000000:cluster/installed"]);
+        // The dashboard, with Preact and htm from the installed package's own dependencies.
+        const page = await fetch(`${url}/`);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /<script type="importmap">/);
+        for (const file of ["/_ecslite/ui/app.js", "/_ecslite/ui/vendor/preact.mjs", "/_ecslite/ui/vendor/preact-hooks.mjs", "/_ecslite/ui/vendor/htm.mjs"]) {
+          assert.equal((await fetch(`${url}${file}`)).status, 200, file);
+        }
       } finally {
         ecs.destroy();
       }

@@ -181,8 +181,11 @@ describe("protocol", () => {
     assert.deepEqual(await clusterArns(), clustersBefore);
   });
 
-  test("only POST / is the API", async () => {
-    for (const [method, path] of [["GET", "/"], ["PUT", "/"], ["POST", "/clusters"]]) {
+  test("only POST / is the API (GET / is the dashboard)", async () => {
+    const page = await fetch(`${server.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+    for (const [method, path] of [["PUT", "/"], ["DELETE", "/"], ["POST", "/clusters"], ["GET", "/clusters"]]) {
       const response = await fetch(`${server.url}${path}`, { method });
       assert.equal(response.status, 400, `${method} ${path}`);
       assert.equal(((await response.json()) as { __type: string }).__type, "SerializationException");
