@@ -60,6 +60,7 @@ import {
 import { handlers } from "../src/api/ecs";
 import { ecsModel, type Shape, type StructureShape } from "../src/protocol/model";
 import { AWSCLI_ECS_OUTPUTS } from "./awscliEcsOutputs";
+import { awsEcs, withoutAwsCli } from "./externalClients";
 import { startTestServer, type TestServer } from "./harness";
 
 /** Members an example shows that ecslite does not produce, and why. Keep this short and honest. */
@@ -547,6 +548,32 @@ describe("outputs in the richest form AWS documents them", () => {
       assert.deepEqual(missing, [], `members AWS's ${example.source} output shows and ecslite's lacks`);
     });
   }
+
+  it("the AWS CLI, as its examples run: create-service, run-task and describe-clusters answer every member shown", { skip: withoutAwsCli }, async () => {
+    await world.cluster("cli-cs");
+    await world.cluster("cli-rt");
+    await world.provider("cli-provider");
+    await world.cluster("cli-sample", { capacityProviders: ["cli-provider"] });
+    const network = "awsvpcConfiguration={subnets=[subnet-12344321],securityGroups=[sg-12344321],assignPublicIp=ENABLED}";
+    const runs: [string, string[]][] = [
+      [
+        "create-service.rst#1",
+        ["create-service", "--cluster", "cli-cs", "--service-name", "MyService", "--task-definition", "sample-fargate:1", "--desired-count", "2", "--launch-type", "FARGATE", "--platform-version", "LATEST", "--network-configuration", network, "--tags", "key=key1,value=value1", "key=key2,value=value2"],
+      ],
+      ["run-task.rst#2", ["run-task", "--cluster", "cli-rt", "--task-definition", "sample-fargate", "--launch-type", "FARGATE", "--network-configuration", network]],
+      ["describe-clusters.rst#2", ["describe-clusters", "--include", "ATTACHMENTS", "--clusters", "cli-sample"]],
+    ];
+    const answers = await Promise.all(runs.map(([, args]) => awsEcs(server, args)));
+    runs.forEach(([source], i) => {
+      const example = AWSCLI_ECS_OUTPUTS.find((e) => e.source === source);
+      const shape = example && ecsModel().operations.get(example.operation)?.output;
+      assert.ok(example && shape, source);
+      assert.equal(answers[i].error, undefined, `${source}: ${answers[i].error}`);
+      const have = keyPaths(answers[i].output);
+      const expected = example.paths.filter((p) => modelHas(shape, p));
+      assert.deepEqual(expected.filter((p) => !have.has(p)), [], `members AWS's ${source} output shows and the AWS CLI did not print`);
+    });
+  });
 
   it("every example of a served operation has a scenario, and the report of what is covered", (t) => {
     assert.deepEqual(Object.keys(SCENARIOS).filter((source) => !served.some((e) => e.source === source)), [], "scenarios for examples that no longer exist");

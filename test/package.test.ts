@@ -96,7 +96,7 @@ describe("the npm package", () => {
 
     // In its own process group, stopped with SIGINT to the group as Ctrl-C in a terminal does:
     // npx does not pass a lone signal on to the server it started.
-    const server = spawn("npx", ["--offline", "ecslite", "--port", "0", "--in-memory"], { cwd: app, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const server = spawn("npx", ["--offline", "ecslite", "--port", "0", "--in-memory", "--check-responses"], { cwd: app, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     server.stdout.on("data", (d: Buffer) => (output += d.toString()));
     server.stderr.on("data", (d: Buffer) => (output += d.toString()));
