@@ -1,7 +1,7 @@
 // The dashboard in a real browser: Debian's chromium, driven headless by playwright-core, watching a
-// blue/green rollout made through the SDK, as a person deciding "is my rollout stuck?" would. Each
-// step asserts what the page shows (each set's share and stability, the tasks on their way, the
-// target groups' health, the event lines). The screenshot in the README is taken here
+// blue/green rollout made through the SDK (ECS registering each set's tasks in its target group), as
+// a person deciding "is my rollout stuck?" would. Each step asserts what the page shows (each set's
+// share and stability, the tasks on their way, the target groups' health and traffic, the events). The screenshot in the README is taken here
 // (ECSLITE_UPDATE_SCREENSHOT=1 writes it to docs/dashboard.png).
 import * as assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,14 +13,12 @@ import {
   CreateServiceCommand,
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
-  DescribeTasksCommand,
   type ECSClient,
-  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   UpdateServicePrimaryTaskSetCommand,
   UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
-import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client, ModifyListenerCommand, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { type ElasticLoadBalancingV2Client, ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { blueGreenLoadBalancer } from "./elbv2Fixtures";
 import { startTestServer, type TestServer } from "./harness";
@@ -84,16 +82,6 @@ describe("the dashboard in Debian's chromium", { skip }, () => {
     for (let i = 0; i < seconds; i++) await server.advance(1);
   }
 
-  /** Registers a set's running tasks in a target group, by IP and container port (ECS's part, done by hand). */
-  async function registerTasks(taskSetId: string, targetGroupArn: string): Promise<void> {
-    const arns = (await ecs.send(new ListTasksCommand({ cluster: "shop", startedBy: taskSetId }))).taskArns ?? [];
-    const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: "shop", tasks: arns }))).tasks ?? [];
-    const ips = tasks.map((t) => t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address ?? "").filter(Boolean);
-    const registered = new Set(((await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))).TargetHealthDescriptions ?? []).map((d) => d.Target?.Id));
-    const missingTargets = ips.filter((ip) => !registered.has(ip));
-    if (missingTargets.length) await elb.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: missingTargets.map((Id) => ({ Id, Port: 8080 })) }));
-  }
-
   it("follows a blue/green rollout: each set's share and stability, tasks on their way, target health, the event feed", async () => {
     await page.goto(`${server.url}/`);
     await until(page, "that there are no clusters", `document.body.innerText.includes("No clusters in 000000000000")`);
@@ -140,15 +128,16 @@ describe("the dashboard in Debian's chromium", { skip }, () => {
     await advance(1);
     await until(page, "blue's tasks PENDING", `[...document.querySelectorAll('[data-group="${blueId}"] [data-status]')].every((d) => d.dataset.status === "PENDING")`);
     await advance(3);
-    await until(page, "blue STEADY_STATE with 4 running", `document.querySelector('[data-group="${blueId}"]')?.dataset.stability === "STEADY_STATE" && document.querySelector('[data-group="${blueId}"]').dataset.running === "4"`);
-    await until(page, "the service STEADY", `document.querySelector('[data-service="shop/web"]').dataset.verdict === "STEADY"`);
-    await until(page, "blue's steady state in the feed", `[...document.querySelectorAll('.ev[data-event-name="TASKSET_STEADY_STATE"]')].some((e) => e.textContent.includes("${blueId}"))`);
-
-    // Blue's targets pass their health checks (150 s: the default 30 s interval x 5 checks).
-    await registerTasks(blueId, lb.blue);
-    await until(page, "blue's targets in their initial checks", `document.querySelector('[data-target-group="shop-blue"] [data-health="initial"]')`);
+    // Running, registered in blue's target group by ECS, and not steady until they pass its health checks.
+    await until(page, "blue's 4 tasks running", `document.querySelector('[data-group="${blueId}"]')?.dataset.running === "4"`);
+    await until(page, "blue's four targets in their initial checks", `document.querySelector('.service-targets [data-target-group="shop-blue"] [data-health="initial"]')?.textContent === "4 initial"`);
+    assert.equal((await row(page, blueId)).stability, "STABILIZING", "targets still in their initial health checks");
+    // 150 s: the default 30 s interval x 5 healthy checks.
     await server.advance(150);
     await until(page, "blue's four healthy targets", `document.querySelector('.service-targets [data-target-group="shop-blue"] [data-health="healthy"]')?.textContent === "4 healthy"`);
+    await until(page, "blue STEADY_STATE", `document.querySelector('[data-group="${blueId}"]')?.dataset.stability === "STEADY_STATE"`);
+    await until(page, "the service STEADY", `document.querySelector('[data-service="shop/web"]').dataset.verdict === "STEADY"`);
+    await until(page, "blue's steady state in the feed", `[...document.querySelectorAll('.ev[data-event-name="TASKSET_STEADY_STATE"]')].some((e) => e.textContent.includes("${blueId}"))`);
     assert.equal(await shows(page, `document.querySelector('.service-targets [data-target-group="shop-blue"] [data-traffic]').dataset.traffic`), "100", "blue takes the traffic");
 
     // Green joins at full scale: two sets, the service STABILIZING until green runs.
@@ -173,10 +162,10 @@ describe("the dashboard in Debian's chromium", { skip }, () => {
     await until(page, "green's tasks on their way", `[...document.querySelectorAll('[data-group="${greenId}"] [data-status]')].some((d) => d.dataset.status === "ACTIVATING" || d.dataset.status === "PENDING")`);
     await page.screenshot({ path: path.join(__dirname, "dashboard-midway.png") });
     await advance(3);
-    await until(page, "green STEADY_STATE", `document.querySelector('[data-group="${greenId}"]')?.dataset.stability === "STEADY_STATE"`);
-    await registerTasks(greenId, lb.green);
+    await until(page, "green's targets in their initial checks", `document.querySelector('.service-targets [data-target-group="shop-green"] [data-health="initial"]')?.textContent === "4 initial"`);
     await server.advance(150);
     await until(page, "green's healthy targets", `document.querySelector('.service-targets [data-target-group="shop-green"] [data-health="healthy"]')?.textContent === "4 healthy"`);
+    await until(page, "green STEADY_STATE", `document.querySelector('[data-group="${greenId}"]')?.dataset.stability === "STEADY_STATE"`);
 
     // Traffic moves to green; blue is scaled to 0 and deleted.
     await ecs.send(new UpdateServicePrimaryTaskSetCommand({ cluster: "shop", service: "web", primaryTaskSet: green?.taskSetArn }));
@@ -186,10 +175,13 @@ describe("the dashboard in Debian's chromium", { skip }, () => {
     await until(page, "green as the primary, first", `document.querySelector('[data-service="shop/web"] [data-group]')?.dataset.group === "${greenId}"`);
     await until(page, "blue at 0%", `document.querySelector('[data-group="${blueId}"]')?.dataset.share === "0"`);
     await advance(1);
-    await until(page, "blue's tasks stopping", `[...document.querySelectorAll('[data-group="${blueId}"] [data-status]')].some((d) => d.dataset.status !== "RUNNING")`);
-    await page.screenshot({ path: path.join(__dirname, "dashboard.png") });
-    await advance(5);
+    // Blue's tasks wait in DEACTIVATING while their targets drain (the groups' 300 s deregistration delay).
+    await until(page, "blue's tasks deactivating", `[...document.querySelectorAll('[data-group="${blueId}"] [data-status]')].every((d) => d.dataset.status === "DEACTIVATING")`);
+    await until(page, "blue's targets draining", `document.querySelector('.service-targets [data-target-group="shop-blue"] [data-health="draining"]')?.textContent === "4 draining"`);
     await until(page, "blue with nothing running", `document.querySelector('[data-group="${blueId}"]')?.dataset.running === "0"`);
+    await page.screenshot({ path: path.join(__dirname, "dashboard.png") });
+    await server.advance(300);
+    await advance(4);
     await until(page, "blue's stopped tasks in the feed", `[...document.querySelectorAll('.ev[data-event-name="STOPPED"]')].length >= 4`);
     await ecs.send(new DeleteTaskSetCommand({ cluster: "shop", service: "web", taskSet: blue?.taskSetArn }));
     await advance(2);
