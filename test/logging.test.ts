@@ -2,7 +2,7 @@
 // level, with time, account, region, operation, status, error type and milliseconds.
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CreateClusterCommand, DescribeServicesCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ListClustersCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { formatText } from "../src/logger";
 import { startTestServer } from "./harness";
 
@@ -65,6 +65,33 @@ describe("request logs", () => {
     try {
       await server.client().send(new ListClustersCommand({}));
       assert.deepEqual(log.lines, []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("the scheduler's actions a user cares about: tasks started and stopped with their reason, steady states, deployments", async () => {
+    const log = capture();
+    const server = await startTestServer({ logLevel: "info", logFormat: "json" }, { logDestination: log.destination });
+    try {
+      const ecs = server.client();
+      await ecs.send(new CreateClusterCommand({ clusterName: "logged" }));
+      await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "nginx" }] }));
+      const network = { awsvpcConfiguration: { subnets: ["subnet-1"] } };
+      await ecs.send(new CreateServiceCommand({ cluster: "logged", serviceName: "svc", taskDefinition: "web", desiredCount: 2, launchType: "FARGATE", networkConfiguration: network }));
+      await server.settle();
+      await ecs.send(new UpdateServiceCommand({ cluster: "logged", service: "svc", desiredCount: 1 }));
+      await server.advance(5);
+      const lines = log.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.kind !== "request");
+      const messages = lines.map((line) => String(line.msg));
+      assert.equal(messages.filter((m) => /^task [0-9a-f]{32} started$/.test(m)).length, 2, messages.join("\n"));
+      const stopped = lines.find((line) => /^task [0-9a-f]{32} stopped$/.test(String(line.msg)));
+      assert.ok(stopped, messages.join("\n"));
+      assert.deepEqual([stopped.level, stopped.account, stopped.region, stopped.cluster, stopped.stopCode, stopped.group], ["info", "000000000000", "us-east-1", "logged", "ServiceSchedulerInitiated", "service:svc"]);
+      assert.equal(typeof stopped.reason, "string");
+      assert.ok(messages.some((m) => m === "service svc: SERVICE_STEADY_STATE"));
+      assert.ok(messages.some((m) => /^service svc deployment ecs-svc\/\d+: SERVICE_DEPLOYMENT_COMPLETED$/.test(m)));
+      assert.ok(!messages.some((m) => / (PROVISIONING|PENDING|ACTIVATING)$/.test(m)), "intermediate statuses are debug lines");
     } finally {
       await server.close();
     }
