@@ -61,6 +61,11 @@ export interface TaskRecord {
   nextStepAt?: number;
   /** Epoch ms after which a STOPPED task is forgotten. */
   forgetAt?: number;
+  /**
+   * A STOPPED task no reconcile needs again (it did not fail): kept only to be described and listed
+   * until forgetAt, filed apart from live tasks so that reconciles and placement never read it.
+   */
+  retired?: boolean;
   /** Scale-in protection (UpdateTaskProtection): the scheduler does not pick this task as surplus until it expires. */
   protectedUntil?: number;
   /** Host ports the task holds on its instance (bridge and host modes), chosen at placement; its containers show them as networkBindings once running. */

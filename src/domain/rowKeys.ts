@@ -24,6 +24,11 @@ function key(arn: string | undefined, parent: string | undefined, name: string |
   return { arn: a, scope: scope ? scopeKey(scope) : "", parent: parent ?? "", name: name ?? "", due: due ?? null, ...(counts ? { counts } : {}) };
 }
 
+/** Where a cluster's retired tasks (TaskRecord.retired) are listed: apart from its live tasks. */
+export function retiredTasksParent(clusterArn: string): string {
+  return `${clusterArn} retired`;
+}
+
 /** The kinds whose rows can count toward their parent. */
 export const COUNTED_KINDS: ReadonlySet<keyof Records> = new Set(["service", "task", "containerInstance"]);
 
@@ -34,7 +39,15 @@ export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } 
   taskSet: (r) => key(r.taskSet.taskSetArn, r.taskSet.serviceArn, r.taskSet.id, r.reconcileAt),
   // Tasks are listed by cluster and owner. Owned tasks are stepped by their owner's reconcile; a
   // task is scheduled on its own when it is standalone, or STOPPED and waiting to be forgotten.
-  task: (r) => key(r.task.taskArn, r.task.clusterArn, r.owner, r.task.lastStatus === "STOPPED" ? r.forgetAt : r.owner === "" ? r.nextStepAt : undefined, taskCounts(r)),
+  // Retired tasks are filed under their cluster's stopped-task parent, out of every live listing.
+  task: (r) =>
+    key(
+      r.task.taskArn,
+      r.retired ? retiredTasksParent(r.task.clusterArn ?? "") : r.task.clusterArn,
+      r.owner,
+      r.task.lastStatus === "STOPPED" ? r.forgetAt : r.owner === "" ? r.nextStepAt : undefined,
+      taskCounts(r),
+    ),
   containerInstance: ({ containerInstance }) =>
     key(containerInstance.containerInstanceArn, clusterOfInstance(containerInstance.containerInstanceArn), containerInstance.ec2InstanceId, undefined, containerInstanceCounts(containerInstance)),
   capacityProvider: ({ capacityProvider }) => key(capacityProvider.capacityProviderArn, "", capacityProvider.name),

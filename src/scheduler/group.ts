@@ -48,7 +48,9 @@ export class TaskBook {
   async save(tx: Tx, env: ReconcileEnv): Promise<void> {
     for (const record of this.changed) {
       const stopped = record.task.lastStatus === "STOPPED";
-      await tx.put("task", stopped && record.forgetAt === undefined ? { ...record, forgetAt: env.now + env.config.stoppedTaskRetentionMs } : record);
+      // A stopped task is kept to be described until forgetAt; one that did not fail is never read by a
+      // reconcile again (only failures count toward backoff and the circuit breaker), so it retires.
+      await tx.put("task", stopped && record.forgetAt === undefined ? { ...record, forgetAt: env.now + env.config.stoppedTaskRetentionMs, ...(isFailedTask(record) ? {} : { retired: true }) } : record);
     }
     this.changed.clear();
   }

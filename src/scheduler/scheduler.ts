@@ -21,6 +21,11 @@ const BATCH = 256;
 export const PASS_TRANSITION_BUDGET = 5_000;
 export const PASS_TIME_BUDGET_MS = 250;
 const YIELD_EVERY_MS = 5;
+/**
+ * Task rows (standalone tasks stepping, stopped tasks due to be forgotten) are small steps: up to
+ * this many share one transaction, so pruning an hour of churn is hundreds of deletes a commit.
+ */
+export const TASK_ROWS_PER_TRANSACTION = 200;
 /** A row whose reconcile throws is logged and left alone for 1 s, doubling to 5 minutes, while the rest go on. */
 export const ROW_BACKOFF_MS = 1_000;
 export const ROW_BACKOFF_MAX_MS = 300_000;
@@ -113,8 +118,9 @@ export class Scheduler {
     const started = performance.now();
     const transitionsBefore = this.stats.transitions;
     let yielded = started;
-    for (const row of due) {
-      await this.reconcile(row);
+    for (const work of batched(due)) {
+      if (work.length === 1) await this.reconcile(work[0]);
+      else await this.reconcileTogether(work);
       const at = performance.now();
       if (this.stats.transitions - transitionsBefore >= PASS_TRANSITION_BUDGET || at - started >= PASS_TIME_BUDGET_MS) break;
       if (at - yielded >= YIELD_EVERY_MS) {
@@ -123,6 +129,22 @@ export class Scheduler {
       }
     }
     return due.length > 0;
+  }
+
+  /** Reconciles task rows in one transaction; if it fails, each on its own (so only the failing one is backed off). */
+  private async reconcileTogether(rows: readonly DueRow[]): Promise<void> {
+    const cpu = process.cpuUsage();
+    try {
+      await this.store.transaction(async (tx) => {
+        for (const row of rows) await reconcileRow(tx, row, { now: this.clock.now(), config: this.config, ids: this.ids, stats: this.stats });
+      });
+      for (const row of rows) this.failures.delete(`${row.kind} ${row.arn}`);
+      const used = process.cpuUsage(cpu);
+      this.stats.reconcileCpuMicros += used.user + used.system;
+      this.stats.reconciles += rows.length;
+    } catch {
+      for (const row of rows) await this.reconcile(row);
+    }
   }
 
   /** Reconciles one row in its own transaction; a failure is logged and backed off, never passed on. */
@@ -146,4 +168,23 @@ export class Scheduler {
       this.stats.reconciles++;
     }
   }
+}
+
+/** The due rows as units of work: task rows in groups of TASK_ROWS_PER_TRANSACTION, every other row alone. */
+function batched(due: readonly DueRow[]): DueRow[][] {
+  const work: DueRow[][] = [];
+  let tasks: DueRow[] = [];
+  for (const row of due) {
+    if (row.kind !== "task") {
+      work.push([row]);
+      continue;
+    }
+    tasks.push(row);
+    if (tasks.length === TASK_ROWS_PER_TRANSACTION) {
+      work.push(tasks);
+      tasks = [];
+    }
+  }
+  if (tasks.length) work.push(tasks);
+  return work;
 }

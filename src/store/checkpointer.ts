@@ -11,8 +11,14 @@ const MIN_PAGES = 1000;
 const db = new Database((workerData as { file: string }).file);
 db.pragma("busy_timeout = 0");
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+const truncate = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+/** A WAL this large (in pages; 64 MiB of 4 KiB pages) is checkpointed and truncated however busy the writers are. */
+const MAX_WAL_PAGES = 16_384;
 /** The WAL's size in pages (a checkpoint of nothing reports it without copying). */
 const walPages = db.prepare("PRAGMA wal_checkpoint(NOOP)");
+/** Free pages (rows deleted, e.g. stopped tasks forgotten) are given back to the file system a few at a time. */
+const freePages = db.prepare("PRAGMA freelist_count").pluck();
+const RECLAIM_PAGES = 256;
 
 let lastLog = -1;
 const timer = setInterval(() => {
@@ -20,8 +26,18 @@ const timer = setInterval(() => {
     const { log, checkpointed } = walPages.get() as { busy: number; log: number; checkpointed: number };
     // Enough to be worth an fsync, or writes have paused and a remainder is waiting.
     const pending = log - checkpointed;
-    if (pending >= MIN_PAGES || (pending > 0 && log === lastLog)) checkpoint.run();
+    if (log >= MAX_WAL_PAGES) {
+      // Writes that never pause keep a passive checkpoint from ever finishing, and the WAL grows
+      // without end: wait a moment for a gap between transactions and start the WAL over.
+      db.pragma("busy_timeout = 250");
+      try {
+        truncate.run();
+      } finally {
+        db.pragma("busy_timeout = 0");
+      }
+    } else if (pending >= MIN_PAGES || (pending > 0 && log === lastLog)) checkpoint.run();
     lastLog = log;
+    if ((freePages.get() as number) >= RECLAIM_PAGES) db.pragma(`incremental_vacuum(${RECLAIM_PAGES})`);
   } catch {
     // Busy or locked: the next interval tries again.
   }

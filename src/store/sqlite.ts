@@ -12,9 +12,13 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { Records } from "../domain/records";
 import { COUNTED_KINDS, type RowKey, rowKeyOf } from "../domain/rowKeys";
+import { decodeDocument, encodeDocument } from "./docCodec";
 import { MIGRATIONS } from "./migrations";
 import { listParams, listShape, listSql } from "./sql";
 import { addCounts, deepFreeze, type DueRow, type Kind, type ListQuery, type Store, type StoreOptions, type Totals, type Tx } from "./store";
+
+/** PRAGMA auto_vacuum's value for INCREMENTAL. */
+const AUTO_VACUUM_INCREMENTAL = 2;
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -36,6 +40,7 @@ export class SqliteStore implements Store {
   private readonly rollback: Statement;
   private readonly dataVersion: Statement | undefined;
   private readonly getDoc: Statement;
+  private readonly replace: Statement;
   private readonly getCounts: Statement;
   private readonly upsert: Statement;
   private readonly deleteRow: Statement;
@@ -68,6 +73,13 @@ export class SqliteStore implements Store {
       fs.mkdirSync(options.dataDir, { recursive: true });
       file = path.join(options.dataDir, "ecslite.sqlite");
       this.db = new Database(file);
+      // Free pages go back to the file system (the checkpoint worker runs incremental_vacuum), so
+      // the file shrinks after churn. A new database takes this at once; an older one is rebuilt
+      // once (VACUUM), which takes a few seconds for a large one.
+      if (this.db.pragma("auto_vacuum", { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
+        this.db.pragma("auto_vacuum = INCREMENTAL");
+        if (this.db.pragma("page_count", { simple: true }) !== 0) this.db.exec("VACUUM");
+      }
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       // Checkpoints are the worker's (below): none inside a request's COMMIT.
@@ -95,6 +107,7 @@ export class SqliteStore implements Store {
       `INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (kind, arn) DO UPDATE SET scope = excluded.scope, parent = excluded.parent, name = excluded.name, due = excluded.due, counts = excluded.counts, doc = excluded.doc`,
     );
+    this.replace = prepare("INSERT OR REPLACE INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.deleteRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ?");
     this.deleteCountedRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ? RETURNING scope, parent, counts");
     this.dueRows = prepare("SELECT kind, arn, due FROM resources WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?");
@@ -123,8 +136,8 @@ export class SqliteStore implements Store {
   private rekey(): void {
     const update = this.db.prepare("UPDATE resources SET scope = ?, parent = ?, name = ?, due = ?, counts = ? WHERE kind = ? AND arn = ?");
     const totals = new Map<string, { scope: string; parent: string; counts: Record<string, number> }>();
-    for (const row of this.db.prepare("SELECT kind, arn, doc FROM resources").all() as { kind: Kind; arn: string; doc: string }[]) {
-      const key = (rowKeyOf[row.kind] as (r: unknown) => RowKey)(JSON.parse(row.doc));
+    for (const row of this.db.prepare("SELECT kind, arn, doc FROM resources").all() as { kind: Kind; arn: string; doc: string | Buffer }[]) {
+      const key = (rowKeyOf[row.kind] as (r: unknown) => RowKey)(JSON.parse(decodeDocument(row.doc)));
       update.run(key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, row.kind, row.arn);
       if (key.counts) addTotals(totals, key.scope, key.parent, key.counts, 1);
     }
@@ -233,8 +246,8 @@ export class SqliteStore implements Store {
     this.cachedCount = 0;
   }
 
-  private parse(text: string): unknown {
-    const doc = JSON.parse(text) as unknown;
+  private parse(stored: string | Buffer): unknown {
+    const doc = JSON.parse(decodeDocument(stored)) as unknown;
     return this.freezeRecords ? deepFreeze(doc) : doc;
   }
 
@@ -256,10 +269,10 @@ export class SqliteStore implements Store {
       const byArn = this.cached(kind);
       const hit = byArn.get(arn);
       if (hit !== undefined) return hit as Records[K];
-      const text = this.getDoc.get(kind, arn) as string | undefined;
+      const text = this.getDoc.get(kind, arn) as string | Buffer | undefined;
       if (text === undefined) return undefined;
       // Shared from now on: frozen, so no reader can change what the next one sees.
-      const doc = deepFreeze(JSON.parse(text) as unknown);
+      const doc = deepFreeze(JSON.parse(decodeDocument(text)) as unknown);
       this.remember(byArn, arn, doc);
       return doc as Records[K];
     },
@@ -271,7 +284,10 @@ export class SqliteStore implements Store {
         if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, JSON.parse(old.counts) as Totals, -1);
         if (key.counts) addTotals(this.pendingTotals, key.scope, key.parent, key.counts, 1);
       }
-      this.upsert.run(kind, key.arn, key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, JSON.stringify(doc));
+      const stored = encodeDocument(kind, doc);
+      // A compacted document goes in as a new row, at the end of the table, where such rows pack
+      // densely; updated in place it would keep the page its larger live version filled alone.
+      (typeof stored === "string" ? this.upsert : this.replace).run(kind, key.arn, key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, stored);
       this.forget(kind, key.arn);
     },
     remove: (kind: Kind, arn: string): void => {
@@ -285,7 +301,7 @@ export class SqliteStore implements Store {
       this.forget(kind, arn);
     },
     list: <K extends Kind>(kind: K, query: ListQuery): Records[K][] => {
-      const rows = this.listStatement(query, false).all(...listParams(kind, query, false)) as [string, string][];
+      const rows = this.listStatement(query, false).all(...listParams(kind, query, false)) as [string, string | Buffer][];
       const byArn = this.cached(kind);
       const docs: Records[K][] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {

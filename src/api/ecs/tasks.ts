@@ -31,6 +31,7 @@ import { newTask, requestStop, taskOverrides } from "../../scheduler/lifecycle";
 import { reobserveTaskSet } from "../../scheduler/observe";
 import { portsInUse } from "../../domain/instances";
 import { assignHostPorts, markInUse, requestedBindings } from "../../domain/ports";
+import { retiredTasksParent } from "../../domain/rowKeys";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
 import { launchSettings } from "./launch";
@@ -203,15 +204,22 @@ const stopTask: Handler<StopTaskRequest, StopTaskResponse> = async (input, ctx) 
   return result;
 };
 
-async function tasksForService(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, serviceName: string): Promise<TaskRecord[]> {
+/** Where a listing of tasks must look: live tasks under the cluster, and retired ones too when STOPPED tasks are asked for. */
+function taskParents(clusterArn: string, desiredStatus: string): string[] {
+  return desiredStatus === "STOPPED" ? [clusterArn, retiredTasksParent(clusterArn)] : [clusterArn];
+}
+
+async function tasksForService(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, serviceName: string, parents: readonly string[]): Promise<TaskRecord[]> {
   const serviceArn = arns.service(ctx, cluster.cluster.clusterName ?? "", nameOf(serviceName));
   const service = await tx.get("service", serviceArn);
   if (!service) throw new InvalidParameterException("The service specified in the serviceName parameter does not exist.");
   const owners = [serviceArn, ...(await tx.list("taskSet", { scope: ctx.scope, parent: serviceArn })).map((t) => t.taskSet.taskSetArn ?? "")];
   const tasks: TaskRecord[] = [];
-  for (const owner of owners) tasks.push(...(await tx.list("task", { scope: ctx.scope, parent: cluster.cluster.clusterArn ?? "", name: owner })));
-  return tasks.sort((a, b) => ((a.task.taskArn ?? "") < (b.task.taskArn ?? "") ? -1 : 1));
+  for (const parent of parents) for (const owner of owners) tasks.push(...(await tx.list("task", { scope: ctx.scope, parent, name: owner })));
+  return tasks.sort(byTaskArn);
 }
+
+const byTaskArn = (a: TaskRecord, b: TaskRecord) => ((a.task.taskArn ?? "") < (b.task.taskArn ?? "") ? -1 : 1);
 
 const listTasks: Handler<ListTasksRequest, ListTasksResponse> = async (input, ctx) =>
   ctx.store.transaction(async (tx) => {
@@ -226,12 +234,16 @@ const listTasks: Handler<ListTasksRequest, ListTasksResponse> = async (input, ct
       (!family || (r.task.taskDefinitionArn ?? "").includes(`:task-definition/${family}:`)) &&
       (!input.startedBy || r.task.startedBy === input.startedBy) &&
       (!input.launchType || r.task.launchType === input.launchType);
-    const serviceTasks = input.serviceName ? await tasksForService(tx, ctx, cluster, input.serviceName) : undefined;
+    const parents = taskParents(clusterArn, desiredStatus);
+    const serviceTasks = input.serviceName ? await tasksForService(tx, ctx, cluster, input.serviceName, parents) : undefined;
     const page = await listPage(
       input,
       async (afterArn, limit) => {
-        if (!serviceTasks) return tx.list("task", { scope: ctx.scope, parent: clusterArn, afterArn, limit });
-        return serviceTasks.filter((t) => afterArn === undefined || (t.task.taskArn ?? "") > afterArn).slice(0, limit);
+        if (serviceTasks) return serviceTasks.filter((t) => afterArn === undefined || (t.task.taskArn ?? "") > afterArn).slice(0, limit);
+        // Each parent's rows come in ARN order; merged, the first `limit` of them are the page.
+        const rows: TaskRecord[] = [];
+        for (const parent of parents) rows.push(...(await tx.list("task", { scope: ctx.scope, parent, afterArn, limit })));
+        return parents.length > 1 ? rows.sort(byTaskArn).slice(0, limit) : rows;
       },
       (r) => r.task.taskArn ?? "",
       keep,
