@@ -17,6 +17,9 @@ import {
 import { execSync } from "node:child_process";
 import type { Socket } from "node:net";
 import type { Records } from "../src/domain/records";
+import type { ApiError } from "../src/protocol/errors";
+import { apiErrorOfStoreFault } from "../src/protocol/storeFaults";
+import { StoreContentionError, StoreUnavailableError } from "../src/store/faults";
 import { PostgresStore } from "../src/store/postgres";
 import pg from "pg";
 import { type ChildServer, startChildServer } from "./childServer";
@@ -149,11 +152,11 @@ class Outcomes {
   }
 }
 
-/** Runs `worker` for each client until `stop` resolves, recording every request. */
-async function drive(clients: readonly ECSClient[], stop: Promise<unknown>, worker: (client: ECSClient, i: number, k: number) => Promise<unknown>): Promise<Outcomes> {
+/** Runs `worker` for each client until `script` (which sees the outcomes so far) resolves, recording every request. */
+async function drive(clients: readonly ECSClient[], script: (outcomes: Outcomes) => Promise<unknown>, worker: (client: ECSClient, i: number, k: number) => Promise<unknown>): Promise<Outcomes> {
   const outcomes = new Outcomes();
   let stopped = false;
-  void stop.then(() => (stopped = true));
+  void script(outcomes).then(() => (stopped = true));
   await Promise.all(
     clients.map(async (client, i) => {
       for (let k = 0; !stopped; k++) {
@@ -170,6 +173,13 @@ async function drive(clients: readonly ECSClient[], stop: Promise<unknown>, work
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `count` more requests have been answered (however slow the machine), or 30 s. */
+async function requestsAnswered(outcomes: Outcomes, count: number): Promise<void> {
+  const target = outcomes.requests + count;
+  const deadline = Date.now() + 30_000;
+  while (outcomes.requests < target && Date.now() < deadline) await sleep(20);
+}
 
 /** Ends every connection to this test's database but the caller's own, as an administrator or a failover would. */
 async function terminateBackends(databaseUrl: string): Promise<number> {
@@ -242,27 +252,27 @@ describe("replicas survive PostgreSQL faults", { skip: url ? false : "ECSLITE_TE
   it("a dropped PostgreSQL connection kills replicas (regression): backends terminated under load, twice; both replicas answer every request, none with a 5xx", async () => {
     const outcomes = await drive(
       clients,
-      (async () => {
-        await sleep(700);
+      async (so) => {
+        await requestsAnswered(so, 40);
         assert.ok((await terminateBackends(databaseUrl)) > 0, "there were backends to terminate");
-        await sleep(700);
+        await requestsAnswered(so, 40);
         await terminateBackends(databaseUrl);
-        await sleep(700);
-      })(),
+        await requestsAnswered(so, 40);
+      },
       mixedWork,
     );
     assert.equal(a.process.exitCode, null, "replica a is still running");
     assert.equal(b.process.exitCode, null, "replica b is still running");
-    assert.ok(outcomes.requests > 40, `only ${outcomes.requests} requests`);
+    assert.ok(outcomes.requests >= 100, `only ${outcomes.requests} requests`);
     assert.deepEqual(Object.fromEntries(outcomes.failures), {}, `of ${outcomes.requests} requests`);
     await convergesAfterwards();
   });
 
-  it("serialization retries run out into 500s (regression): 16 clients on one EXTERNAL service through two replicas get no error", async () => {
-    const outcomes = await drive(clients, sleep(2500), (client, i, k) =>
+  it("16 clients writing one EXTERNAL service through two replicas: every request answered, none with an error", async () => {
+    const outcomes = await drive(clients, (so) => requestsAnswered(so, 100), (client, i, k) =>
       k % 2 ? client.send(new UpdateServiceCommand({ cluster: "faults", service: "api", desiredCount: 1 + ((i + k) % 6) })) : client.send(new UpdateTaskSetCommand({ cluster: "faults", service: "api", taskSet, scale: { value: (i * 7 + k) % 101, unit: "PERCENT" } })),
     );
-    assert.ok(outcomes.requests > 40, `only ${outcomes.requests} requests`);
+    assert.ok(outcomes.requests >= 100, `only ${outcomes.requests} requests`);
     assert.deepEqual(Object.fromEntries(outcomes.failures), {}, `of ${outcomes.requests} requests`);
     await convergesAfterwards();
   });
@@ -271,11 +281,11 @@ describe("replicas survive PostgreSQL faults", { skip: url ? false : "ECSLITE_TE
   it("a PostgreSQL restart under load: both replicas ride it out and resume", { skip: restart ? false : "ECSLITE_TEST_POSTGRES_RESTART (a command that restarts the server) is not set; .ci/run sets it" }, async () => {
     const outcomes = await drive(
       clients,
-      (async () => {
-        await sleep(500);
+      async (so) => {
+        await requestsAnswered(so, 40);
         execSync(restart ?? "", { stdio: "ignore" });
-        await sleep(1000);
-      })(),
+        await requestsAnswered(so, 40);
+      },
       mixedWork,
     );
     assert.equal(a.process.exitCode, null, "replica a is still running");
@@ -336,4 +346,38 @@ describe("the PostgreSQL store when a connection is lost mid-transaction", { ski
       }
     });
   }
+});
+
+describe("the PostgreSQL store under contention", { skip: url ? false : "ECSLITE_TEST_POSTGRES_URL is not set (.ci/run sets it)" }, () => {
+  /** What PostgreSQL raises when a SERIALIZABLE transaction loses a race. */
+  const serializationFailure = () => Object.assign(new Error("could not serialize access due to read/write dependencies among transactions"), { code: "40001" });
+
+  it("serialization retries run out into 500s (regression): a transaction that loses 60 races in a row still commits", async () => {
+    const store = await PostgresStore.connect(url ?? "");
+    try {
+      let attempts = 0;
+      const answer = await store.transaction(async (tx) => {
+        await tx.get("cluster", "arn:aws:ecs:us-east-1:000000000000:cluster/raced");
+        if (++attempts <= 60) throw serializationFailure();
+        return "committed";
+      });
+      assert.deepEqual([answer, attempts], ["committed", 61]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("past the retry time, contention is a StoreContentionError, which the API answers as ECS's throttling error", async () => {
+    const store = await PostgresStore.connect(url ?? "", { retryMs: 300 });
+    try {
+      const error = await store.transaction(() => Promise.reject(serializationFailure())).catch((e: unknown) => e);
+      assert.ok(error instanceof StoreContentionError, String(error));
+      const answered = apiErrorOfStoreFault(error) as ApiError;
+      assert.deepEqual([answered.type, answered.status, answered.message], ["ThrottlingException", 400, "Rate exceeded"]);
+      const unavailable = apiErrorOfStoreFault(new StoreUnavailableError("Connection terminated")) as ApiError;
+      assert.deepEqual([unavailable.type, unavailable.status], ["ServiceUnavailableException", 503]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -129,12 +129,13 @@ export class PostgresStore implements Store {
     private readonly pool: Pool,
     url: string,
     private readonly options: StoreOptions,
+    private readonly retryMs: number,
   ) {
     this.description = `postgres ${url.replace(/:\/\/([^:@/]+):[^@/]*@/, "://$1:***@")}`;
   }
 
-  /** `onConnection` sees each new connection (tests use it to inject faults). */
-  static async connect(url: string, options: StoreOptions & { onConnection?: (client: PoolClient) => void } = {}): Promise<PostgresStore> {
+  /** `onConnection` sees each new connection and `retryMs` shortens the retry time (tests use them to inject faults). */
+  static async connect(url: string, options: StoreOptions & { onConnection?: (client: PoolClient) => void; retryMs?: number } = {}): Promise<PostgresStore> {
     const pool = new Pool({ connectionString: url, max: 8, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     // A connection's error (its backend terminated, the server restarting) must not crash the
     // process, whether the client is idle in the pool or checked out between two queries: the
@@ -144,7 +145,7 @@ export class PostgresStore implements Store {
       client.on("error", () => undefined);
       options.onConnection?.(client);
     });
-    const store = new PostgresStore(pool, url, options);
+    const store = new PostgresStore(pool, url, options, options.retryMs ?? TRANSACTION_RETRY_MS);
     await store.migrate();
     return store;
   }
@@ -193,7 +194,7 @@ export class PostgresStore implements Store {
   }
 
   private async withRetries<T>(work: Work<T>): Promise<T> {
-    const deadline = Date.now() + TRANSACTION_RETRY_MS;
+    const deadline = Date.now() + this.retryMs;
     let contended = false;
     let lastFailure: "contention" | "connection" = "connection";
     let lastError: unknown;
@@ -234,7 +235,7 @@ export class PostgresStore implements Store {
         }
       }
     }
-    const reason = `${describeError(lastError)} (retried for ${TRANSACTION_RETRY_MS / 1000} s)`;
+    const reason = `${describeError(lastError)} (retried for ${this.retryMs / 1000} s)`;
     throw lastFailure === "contention" ? new StoreContentionError(reason) : new StoreUnavailableError(reason);
   }
 
@@ -280,7 +281,7 @@ export class PostgresStore implements Store {
       }
       await sleep(backoff(attempt, 50, 1000));
     }
-    throw new StoreUnavailableError(`the outcome of a commit could not be read back (retried for ${TRANSACTION_RETRY_MS / 1000} s)`);
+    throw new StoreUnavailableError(`the outcome of a commit could not be read back (retried for ${this.retryMs / 1000} s)`);
   }
 
   async close(): Promise<void> {
