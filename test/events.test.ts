@@ -3,7 +3,7 @@
 // documents for its detail-type (src/events/detail.ts cites where), through a blue/green flow with
 // task sets and a deployment the circuit breaker fails and rolls back.
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -367,6 +367,17 @@ describe("ECS events on GET /_ecslite/events", () => {
     assert.ok(gap.missed > 0);
     assert.equal(late.received[0].seq, gap.resumedAt);
     assert.ok(late.received.length >= 5 && late.received.length < 5 + 6, `about the backlog's size: ${late.received.length}`);
+  });
+
+  it("with --auth sigv4 the stream is a control endpoint: an unsigned reader is refused", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ecslite-events-auth-"));
+    dirs.push(dir);
+    const credentials = path.join(dir, "credentials.json");
+    writeFileSync(credentials, JSON.stringify({ credentials: [{ accessKeyId: "AKIDOPERATOR", secretAccessKey: "secret", accountId: "111122223333", controlEndpoints: true }] }));
+    const s = await server({ auth: "sigv4", credentialsFile: credentials });
+    const response = await fetch(`${s.url}/_ecslite/events`);
+    assert.equal(response.status, 403);
+    assert.equal(((await response.json()) as { __type: string }).__type, "MissingAuthenticationTokenException");
   });
 
   it("refuses a Last-Event-ID that is not an event number", async () => {
