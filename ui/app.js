@@ -38,7 +38,7 @@ function TaskDots({ tasks }) {
         class=${`dot ${statusClass(t)}`}
         data-task=${short(t.taskArn)}
         data-status=${t.lastStatus}
-        title=${`${short(t.taskArn)} ${t.lastStatus}${t.desiredStatus !== t.lastStatus ? ` → ${t.desiredStatus}` : ""}${t.stoppedReason ? `: ${t.stoppedReason}` : ""}`}
+        title=${`${short(t.taskArn)} ${t.lastStatus}${t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED" ? " (stopping)" : ""}${t.stoppedReason ? `: ${t.stoppedReason}` : ""}`}
       ></span>`,
     )}
   </span>`;
@@ -193,7 +193,7 @@ function describeEvent(event) {
   const d = event.detail;
   switch (event["detail-type"]) {
     case "ECS Task State Change": {
-      const moving = d.desiredStatus !== d.lastStatus && d.lastStatus !== "STOPPED" ? ` → ${d.desiredStatus}` : "";
+      const moving = d.desiredStatus === "STOPPED" && d.lastStatus !== "STOPPED" ? " (stopping)" : "";
       return { kind: "task", text: `task ${short(d.taskArn).slice(0, 8)} ${d.lastStatus}${moving}${d.lastStatus === "STOPPED" && d.stoppedReason ? `: ${d.stoppedReason}` : ""}`, where: d.group };
     }
     case "ECS Container Instance State Change":
