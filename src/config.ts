@@ -46,6 +46,8 @@ export interface Config {
   eventBridgeBus?: string;
   /** `source` of the delivered events (aws.ecs; AWS refuses aws.* sources from PutEvents). */
   eventBridgeSource: string;
+  /** Where AWS_LAMBDA lifecycle hooks are invoked (the Lambda Invoke API of LocalStack, moto, ...); none: such hooks fail. */
+  lambdaEndpoint?: string;
   /** Deep-freeze every record the store returns, so code that mutates a shared record fails (for ecslite's own tests; no flag). */
   freezeRecords?: boolean;
 }
@@ -128,6 +130,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: "--eventbridge-endpoint", env: "ECSLITE_EVENTBRIDGE_ENDPOINT", arg: "URL", help: "deliver ECS events to this EventBridge endpoint with PutEvents (LocalStack, moto), signed with the AWS SDK's default credentials", apply: (c, v) => (c.eventBridgeEndpoint = httpUrl(v)) },
   { flag: "--eventbridge-bus", env: "ECSLITE_EVENTBRIDGE_BUS", arg: "NAME", help: "event bus for --eventbridge-endpoint (default: the default bus)", apply: (c, v) => (c.eventBridgeBus = v) },
   { flag: "--eventbridge-source", env: "ECSLITE_EVENTBRIDGE_SOURCE", arg: "SOURCE", help: "source of delivered events (default aws.ecs; AWS itself refuses aws.* sources from PutEvents)", apply: (c, v) => (c.eventBridgeSource = v) },
+  { flag: "--lambda-endpoint", env: "ECSLITE_LAMBDA_ENDPOINT", arg: "URL", help: "Lambda Invoke API for AWS_LAMBDA deployment lifecycle hooks (LocalStack, moto, ...); without it such hooks fail", apply: (c, v) => (c.lambdaEndpoint = httpUrl(v)) },
   { flag: "--check-responses", env: "ECSLITE_CHECK_RESPONSES", help: "check every response against the SDK model's output shape; a mismatch is logged and answered with ServerException (for test suites)", apply: (c, v) => (c.checkResponses = flagValue(v)) },
 ];
 

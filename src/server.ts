@@ -86,6 +86,7 @@ function randomIdSource(): IdSource {
     // 19 digits, never starting with 0.
     digits19: () => (1_000_000_000_000_000_000n + (pool.take(8).readBigUInt64BE() % 9_000_000_000_000_000_000n)).toString(),
     uuid: () => randomUUID(),
+    token: (length) => pool.take(Math.ceil((length * 3) / 4)).toString("base64url").slice(0, length),
   };
 }
 

@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from "./harness";
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // An ECS operation the model has and ecslite does not serve (yet).
-const UNSERVED_OPERATION = "DescribeServiceDeployments";
+const UNSERVED_OPERATION = "ExecuteCommand";
 
 describe("protocol", () => {
   let server: TestServer;

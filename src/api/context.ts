@@ -11,6 +11,8 @@ export interface IdSource {
   /** 19 decimal digits, as in task set ids "ecs-svc/<digits>". */
   digits19(): string;
   uuid(): string;
+  /** `length` characters of [A-Za-z0-9_-], as in service deployment ids and lifecycle hook ids. */
+  token(length: number): string;
 }
 
 export interface RequestContext extends Scope {

@@ -34,6 +34,9 @@ export const arns = {
   task: (s: Scope, cluster: string, id: string) => `${prefix(s)}task/${cluster}/${id}`,
   containerInstance: (s: Scope, cluster: string, id: string) => `${prefix(s)}container-instance/${cluster}/${id}`,
   capacityProvider: (s: Scope, name: string) => `${prefix(s)}capacity-provider/${name}`,
+  /** A service revision; its id is the digits of the deployment id "ecs-svc/<digits>" that runs it. */
+  serviceRevision: (s: Scope, cluster: string, service: string, id: string) => `${prefix(s)}service-revision/${cluster}/${service}/${id}`,
+  serviceDeployment: (s: Scope, cluster: string, service: string, id: string) => `${prefix(s)}service-deployment/${cluster}/${service}/${id}`,
 };
 
 export interface ParsedArn extends Scope {

@@ -1,6 +1,6 @@
 // What the store keeps for each kind of resource: the ECS object as it goes on the wire, plus the
 // few things ECS tracks but does not return.
-import type { CapacityProvider, Cluster, ContainerInstance, Service, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
+import type { CapacityProvider, Cluster, ContainerInstance, Service, ServiceDeployment, ServiceRevision, Setting, Tag, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
 import type {
   Listener,
   LoadBalancer,
@@ -12,6 +12,7 @@ import type {
   TargetGroupAttribute,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Wire } from "../protocol/wire";
+import type { DeploymentProgress } from "./deploymentMachine";
 import type { EventPacing } from "./eventPacing";
 import type { AttachmentsInProgress } from "./clusterAttachments";
 import type { HostPortBinding } from "./ports";
@@ -34,6 +35,37 @@ export interface ServiceRecord {
   reconcileAt?: number;
   /** When each repeated service event (steady state, unable to place, ...) was last written: ECS's pacing. */
   eventPacing?: EventPacing;
+  /** Service deployments a newer one superseded (STOP_REQUESTED), which the next reconcile stops. */
+  supersededDeployments?: string[];
+}
+
+/** A service revision: the configuration one deployment deploys. Never changes once written. */
+export interface ServiceRevisionRecord {
+  revision: Wire<ServiceRevision>;
+}
+
+/** The requested, running and pending tasks of one revision, as last observed. */
+export interface RevisionCounts {
+  requested: number;
+  running: number;
+  pending: number;
+}
+
+/**
+ * A service deployment: what it deploys (its target revision) over what (its source revisions, the
+ * one serving production traffic first), its progress through the one state machine
+ * (src/domain/deploymentMachine.ts), and the counts of each revision. DescribeServiceDeployments
+ * and ListServiceDeployments are views of it (src/domain/serviceDeploymentViews.ts).
+ */
+export interface ServiceDeploymentRecord {
+  /** The members that never change: ARNs, createdAt, the deploymentConfiguration it runs with. */
+  deployment: Wire<ServiceDeployment>;
+  targetRevisionArn: string;
+  sourceRevisionArns: string[];
+  counts: Record<string, RevisionCounts>;
+  progress: DeploymentProgress;
+  /** Epoch ms of the last change. */
+  updatedAt: number;
 }
 
 export interface TaskSetRecord {
@@ -183,6 +215,8 @@ export interface Records {
   taskDefinition: TaskDefinitionRecord;
   service: ServiceRecord;
   taskSet: TaskSetRecord;
+  serviceRevision: ServiceRevisionRecord;
+  serviceDeployment: ServiceDeploymentRecord;
   task: TaskRecord;
   containerInstance: ContainerInstanceRecord;
   capacityProvider: CapacityProviderRecord;

@@ -37,6 +37,9 @@ export const rowKeyOf: { [K in keyof Records]: (record: Records[K]) => RowKey } 
   taskDefinition: ({ taskDefinition }) => key(taskDefinition.taskDefinitionArn, "", taskDefinition.family),
   service: (r) => key(r.service.serviceArn, r.service.clusterArn, r.service.serviceName, r.reconcileAt, serviceCounts(r.service)),
   taskSet: (r) => key(r.taskSet.taskSetArn, r.taskSet.serviceArn, r.taskSet.id, r.reconcileAt),
+  // Revisions and deployments within their service (ListServiceDeployments reads them all).
+  serviceRevision: ({ revision }) => key(revision.serviceRevisionArn, revision.serviceArn, revision.serviceRevisionArn?.split("/").pop()),
+  serviceDeployment: ({ deployment }) => key(deployment.serviceDeploymentArn, deployment.serviceArn, deployment.serviceDeploymentArn?.split("/").pop()),
   // Tasks are listed by cluster and owner. Owned tasks are stepped by their owner's reconcile; a
   // task is scheduled on its own when it is standalone, or STOPPED and waiting to be forgotten.
   // Retired tasks are filed under their cluster's stopped-task parent, out of every live listing.

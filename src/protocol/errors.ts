@@ -23,6 +23,7 @@ export class ClusterContainsServicesException extends errorClass("ClusterContain
 export class ClusterContainsTasksException extends errorClass("ClusterContainsTasksException") {}
 export class ClusterContainsCapacityProviderException extends errorClass("ClusterContainsCapacityProviderException") {}
 export class ClusterNotFoundException extends errorClass("ClusterNotFoundException") {}
+export class ConflictException extends errorClass("ConflictException") {}
 export class InvalidParameterException extends errorClass("InvalidParameterException") {}
 export class LimitExceededException extends errorClass("LimitExceededException") {}
 export class ResourceInUseException extends errorClass("ResourceInUseException") {}
@@ -30,6 +31,7 @@ export class ResourceNotFoundException extends errorClass("ResourceNotFoundExcep
 export class ServerException extends errorClass("ServerException", 500) {}
 export class ServiceNotActiveException extends errorClass("ServiceNotActiveException") {}
 export class ServiceNotFoundException extends errorClass("ServiceNotFoundException") {}
+export class ServiceDeploymentNotFoundException extends errorClass("ServiceDeploymentNotFoundException") {}
 export class TaskSetNotFoundException extends errorClass("TaskSetNotFoundException") {}
 export class UnsupportedFeatureException extends errorClass("UnsupportedFeatureException") {}
 export class UpdateInProgressException extends errorClass("UpdateInProgressException") {}

@@ -46,6 +46,13 @@ export const eventMessages = {
     `(service ${serviceName}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   circuitBreaker: (serviceName: string, deploymentId: string) => `(service ${serviceName}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rolledBack: (serviceName: string, deploymentId: string) => `(service ${serviceName}) rolling back to deployment ${deploymentId}.`,
+  /** ecslite's wording, in the circuit breaker event's form ("deployment failed: <why>"). */
+  deploymentFailed: (serviceName: string, deploymentId: string, reason: string) => `(service ${serviceName}) (deployment ${deploymentId}) ${reason.startsWith("deployment failed") ? reason : `deployment failed: ${reason}`}${reason.endsWith(".") ? "" : "."}`,
+  /** ecslite's wording: a lifecycle hook that failed or timed out, and why. */
+  hookFailed: (serviceName: string, serviceDeploymentId: string, hook: { hookId: string; stage: string; targetType: string; targetArn?: string; status: string; failure?: string }) =>
+    `(service ${serviceName}) (service-deployment ${serviceDeploymentId}) lifecycle hook ${hook.hookId} (${hook.targetType === "PAUSE" ? "PAUSE" : hook.targetArn}) at ${hook.stage} ${hook.status === "TIMED_OUT" ? "timed out" : `failed: ${hook.failure ?? "hookStatus FAILED"}`}.`,
+  /** ecslite's wording: a listener rule ECS could not change. */
+  trafficShiftFailed: (serviceName: string, ruleArn: string, reason: string) => `(service ${serviceName}) was unable to shift traffic on (listener-rule ${ruleArn}): ${reason}.`,
 };
 
 /** The events of one reconcile pass of an owner of tasks (a task set, a service's deployments). */

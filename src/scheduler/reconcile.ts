@@ -3,23 +3,28 @@ import { forgetDrainedTarget } from "../api/elbv2/targets";
 import type { DueRow, Tx } from "../store/store";
 import { advanceAll, type ReconcileEnv, TaskBook } from "./group";
 import { reconcileService } from "./reconcileService";
+import type { OutboundCall } from "./serviceDeployments";
 import { reconcileTaskSet } from "./reconcileTaskSet";
 
 export type { ReconcileEnv };
 
-export async function reconcileRow(tx: Tx, row: DueRow, env: ReconcileEnv): Promise<void> {
+/** One reconcile step; returns the calls to other services (Lambda hooks) to make once it has committed. */
+export async function reconcileRow(tx: Tx, row: DueRow, env: ReconcileEnv): Promise<OutboundCall[]> {
   switch (row.kind) {
     case "taskSet":
-      return reconcileTaskSet(tx, row.arn, env);
+      await reconcileTaskSet(tx, row.arn, env);
+      return [];
     case "service":
       return reconcileService(tx, row.arn, env);
     case "task":
-      return reconcileTask(tx, row.arn, env);
+      await reconcileTask(tx, row.arn, env);
+      return [];
     case "target":
       // A deregistered load balancer target whose draining has ended.
-      return forgetDrainedTarget(tx, row.arn, env.now);
+      await forgetDrainedTarget(tx, row.arn, env.now);
+      return [];
     default:
-      return;
+      return [];
   }
 }
 

@@ -1,19 +1,28 @@
-// Reconciling a service. ECS controller: a rolling deployment that honours maximumPercent and
-// minimumHealthyPercent and the deployment circuit breaker; each deployment is a group observed by
-// the one definition (src/domain/observedState.ts). Task-set controllers: the service follows its
-// task sets.
-import type { Deployment, Service, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
+// Reconciling a service. ECS controller: each deployment ("ecs-svc/<id>", running service revision
+// <id>) is a group of tasks observed by the one definition (src/domain/observedState.ts). The
+// service's current service deployment moves through the one state machine
+// (src/domain/deploymentMachine.ts), before the groups converge (requests, the circuit breaker) and
+// after (what the new observations allow). A ROLLING deployment converges its groups honouring
+// maximumPercent and minimumHealthyPercent; BLUE_GREEN, LINEAR and CANARY scale each group to what
+// the machine asks, and shift listener rule weights as it asks. Task-set controllers: the service
+// follows its task sets.
+import type { Deployment, Service, ServiceRevision, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
 import { syncTaskTargets, targetHealthOfTasks, withTargetHealth } from "../coupling/ecsLoadBalancing";
 import { scopeKey, scopeOfArn } from "../domain/arn";
+import { shiftsTraffic } from "../domain/deploymentConfig";
+import { advanceDeployment, claimInvocations, type DeploymentChange, type DeploymentFacts, type DeploymentProgress, isFinished } from "../domain/deploymentMachine";
 import type { RepeatedEvent } from "../domain/eventPacing";
-import { countTasks, isInService, isServiceSteady, isSteady, observeGroup, observeTask } from "../domain/observedState";
-import type { ServiceRecord, TaskRecord } from "../domain/records";
+import { countTasks, type GroupObservation, isInService, isServiceSteady, isSteady, observeGroup, observeTask } from "../domain/observedState";
+import type { ServiceDeploymentRecord, ServiceRecord, TaskRecord } from "../domain/records";
+import { circuitBreakerThreshold, revisionLoadBalancers } from "../domain/serviceDeploymentViews";
 import { epochSeconds, type Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 import { causeOf, causesOfOwner, eventMessages, noPassEvents, type PassEvents, recordServiceEvents, serviceLabel } from "./events";
 import { advanceAll, isFailedTask, type ReconcileEnv, TaskBook, tasksOfOwner } from "./group";
 import { observeTasks, surroundingsOf } from "./observe";
 import { convergeTasks, earliest, failingRecheckAt, refreshServiceFromTaskSets } from "./reconcileTaskSet";
+import { applyTraffic, deploymentChanged, deploymentEvents, deploymentsAfter, lambdaCallsOf, type OutboundCall, rolesOf, saveServiceDeployment } from "./serviceDeployments";
+import { forgetServiceDeployments, revisionArnOf } from "../api/ecs/serviceDeployments";
 
 /**
  * Tags of a service's new tasks: ECS-managed tags when enabled, then the service's or the task
@@ -29,22 +38,47 @@ export function serviceTaskTags(service: Wire<Service>, clusterName: string, tas
   return tags;
 }
 
-/** ECS's circuit breaker threshold: half the desired count, at least 3 and at most 200. */
-export function circuitBreakerThreshold(desiredCount: number): number {
-  return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
-}
+export { circuitBreakerThreshold };
 
-export async function reconcileService(tx: Tx, arn: string, env: ReconcileEnv): Promise<void> {
+export async function reconcileService(tx: Tx, arn: string, env: ReconcileEnv): Promise<OutboundCall[]> {
   const record = await tx.get("service", arn);
-  if (!record) return;
+  if (!record) return [];
   if ((record.service.deploymentController?.type ?? "ECS") !== "ECS") {
     await refreshServiceFromTaskSets(tx, record, env, noPassEvents());
-    return;
+    return [];
   }
-  await reconcileRollingService(tx, record, env);
+  return reconcileEcsService(tx, record, env);
 }
 
-async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: ReconcileEnv): Promise<void> {
+/** Deployments a newer one superseded finish stopping. */
+async function stopSupersededDeployments(tx: Tx, record: ServiceRecord, now: number): Promise<ServiceRecord> {
+  if (!record.supersededDeployments?.length) return record;
+  for (const arn of record.supersededDeployments) {
+    const sd = await tx.get("serviceDeployment", arn);
+    if (!sd || isFinished(sd.progress.status)) continue;
+    const stopped = advanceDeployment({ ...sd.progress, requested: "STOP" }, STOPPED_FACTS(now), undefined, { target: sd.targetRevisionArn }, NO_IDS);
+    await saveServiceDeployment(tx, { ...sd, progress: stopped.progress, updatedAt: now }, stopped.changes);
+  }
+  const { supersededDeployments: _done, ...rest } = record;
+  return rest;
+}
+
+const STOPPED_FACTS = (now: number): DeploymentFacts => ({ now, targetSteady: false, targetDrained: false, sourceSteady: false, sourceDrained: false, extrasDrained: false, serviceSteady: false, hasSource: false });
+const NO_IDS = { token: () => "", uuid: () => "" };
+
+/** What a group of tasks asks of the machine: steady at its desired count, or drained. */
+interface GroupState {
+  steady: boolean;
+  drained: boolean;
+}
+
+function groupState(tasks: readonly TaskRecord[], around: Parameters<typeof observeTasks>[1], desired: number, retiring: boolean): GroupState & { observed: GroupObservation } {
+  const observed = observeGroup(observeTasks(tasks, around), { desiredCount: desired, retiring });
+  return { observed, steady: isSteady(observed), drained: tasks.every((t) => t.task.lastStatus === "STOPPED") };
+}
+
+async function reconcileEcsService(tx: Tx, stored: ServiceRecord, env: ReconcileEnv): Promise<OutboundCall[]> {
+  const record = await stopSupersededDeployments(tx, stored, env.now);
   // A copy: a rollback below changes its task definition, and stored records are shared.
   const service = { ...record.service };
   const arn = service.serviceArn ?? "";
@@ -53,7 +87,7 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const cluster = await tx.get("cluster", service.clusterArn ?? "");
   if (!cluster) {
     await tx.put("service", { ...record, reconcileAt: undefined });
-    return;
+    return [];
   }
   const clusterArn = cluster.cluster.clusterArn ?? "";
   const book = new TaskBook(await tasksOfOwner(tx, scopeId, clusterArn, arn));
@@ -81,30 +115,78 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const repeated: RepeatedEvent[] = [];
   let recheckAt: number | undefined;
   let deployments = [...(service.deployments ?? [])];
-  let primary = deployments.find((d) => d.status === "PRIMARY");
   const ofDeployment = (d: Wire<Deployment>) => (t: TaskRecord) => t.task.startedBy === d.id;
+  const tasksOf = (id: string | undefined) => book.tasks.filter((t) => t.task.startedBy === id);
   const nowSeconds = epochSeconds(env.now);
 
-  // The circuit breaker: too many failed tasks in the primary deployment fail it (and may roll back).
-  // ECS words it "tasks failed to start" whether they failed to start or failed their health checks.
-  if (primary && breaker?.enable && primary.rolloutState === "IN_PROGRESS") {
-    const failed = book.tasks.filter((t) => ofDeployment(primary as Wire<Deployment>)(t) && isFailedTask(t)).length;
-    if (failed >= circuitBreakerThreshold(desired)) {
-      happened.push(eventMessages.circuitBreaker(serviceName, primary.id ?? ""));
-      const failedDeployment: Wire<Deployment> = { ...primary, rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", updatedAt: nowSeconds };
-      deployments = deployments.map((d) => (d.id === failedDeployment.id ? failedDeployment : d));
-      const previous = deployments.find((d) => d.status === "ACTIVE" && d.rolloutState === "COMPLETED");
-      if (breaker.rollback && previous) {
-        happened.push(eventMessages.rolledBack(serviceName, previous.id ?? ""));
-        deployments = [
-          { ...previous, status: "PRIMARY", desiredCount: desired, rolloutState: "IN_PROGRESS", rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`, updatedAt: nowSeconds },
-          ...deployments.filter((d) => d.id !== previous.id).map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE" } : d)),
-        ];
-        service.taskDefinition = previous.taskDefinition;
-      }
-      primary = deployments.find((d) => d.status === "PRIMARY");
+  // The current service deployment and what it works with.
+  const currentArn = service.currentServiceDeployment;
+  const sd = currentArn ? await tx.get("serviceDeployment", currentArn) : undefined;
+  let progress: DeploymentProgress | undefined = sd?.progress;
+  const roles = sd ? rolesOf(sd) : undefined;
+  const target = sd ? await tx.get("serviceRevision", sd.targetRevisionArn) : undefined;
+  const deploymentConfig = sd?.deployment.deploymentConfiguration;
+  const payloadRevisions = sd ? { target: sd.targetRevisionArn, ...(sd.sourceRevisionArns[0] ? { source: sd.sourceRevisionArns[0] } : {}) } : { target: "" };
+  const changes: DeploymentChange[] = [];
+  let wakeAt: number | undefined;
+  /** What the machine asks each group for (traffic-shifting strategies while the deployment runs). */
+  const planOf = (p: DeploymentProgress | undefined) =>
+    p && sd && shiftsTraffic(p.strategy) && !isFinished(p.status) ? { target: p.targetUp ? desired : 0, source: p.sourceUp ? desired : 0 } : undefined;
+  const desiredOfGroup = (d: Wire<Deployment>, plan: ReturnType<typeof planOf>, primaryId: string | undefined) =>
+    plan ? (d.id === roles?.targetId ? plan.target : d.id === roles?.sourceId ? plan.source : 0) : d.id === primaryId ? desired : 0;
+  /**
+   * Each deployment observed as a group by the one definition: the primary wants `desired` and older
+   * ones retire (ROLLING), or each wants what the running deployment asks of it. A deployment that
+   * wants nothing and has no task left is gone.
+   */
+  const observeDeployments = (list: readonly Wire<Deployment>[], plan: ReturnType<typeof planOf>, surroundings = around) => {
+    const primaryId = list.find((d) => d.status === "PRIMARY")?.id;
+    const states = new Map<string, GroupState & { observed: GroupObservation }>();
+    const kept: Wire<Deployment>[] = [];
+    for (const d of list) {
+      const groupDesired = desiredOfGroup(d, plan, primaryId);
+      const state = groupState(tasksOf(d.id), surroundings, groupDesired, !plan && d.id !== primaryId);
+      if (d.id !== primaryId && groupDesired === 0 && state.drained) continue;
+      states.set(d.id ?? "", state);
+      kept.push(d);
     }
-  }
+    return { kept, states };
+  };
+  const factsOf = (observed: ReturnType<typeof observeDeployments>): DeploymentFacts => {
+    const { kept, states } = observed;
+    const targetState = states.get(roles?.targetId ?? "");
+    const sourceState = states.get(roles?.sourceId ?? "");
+    const failed = tasksOf(roles?.targetId).filter(isFailedTask).length;
+    return {
+      now: env.now,
+      targetSteady: (targetState?.steady ?? false) && targetState?.observed.desiredCount === desired,
+      targetDrained: targetState?.drained ?? true,
+      sourceSteady: (sourceState?.steady ?? false) && sourceState?.observed.desiredCount === desired,
+      sourceDrained: sourceState?.drained ?? true,
+      extrasDrained: kept.every((d) => d.id === roles?.targetId || d.id === roles?.sourceId || (states.get(d.id ?? "")?.drained ?? true)),
+      serviceSteady: isServiceSteady(service, [...states.values()].map((g) => g.steady)) && kept.length === 1,
+      // A rollback needs the source revision's deployment still there (ROLLING: completed, as ECS
+      // rolls back to the last deployment that completed).
+      hasSource: kept.some((d) => d.id === roles?.sourceId && (progress?.strategy !== "ROLLING" || d.rolloutState === "COMPLETED")),
+      ...(breaker?.enable ? { breaker: { failureCount: failed, tripped: failed >= circuitBreakerThreshold(desired), rollback: breaker.rollback ?? false } } : {}),
+    };
+  };
+  const step = (facts: DeploymentFacts) => {
+    if (!sd || !progress || isFinished(progress.status)) return;
+    const advanced = advanceDeployment(progress, facts, deploymentConfig, payloadRevisions, env.ids);
+    progress = advanced.progress;
+    changes.push(...advanced.changes);
+    wakeAt = earliest(wakeAt, advanced.wakeAt);
+    deployments = deploymentsAfter(deployments, { ...sd, progress }, advanced.changes, env.now);
+    // A rollback runs the source revision's task definition again.
+    const primaryNow = deployments.find((d) => d.status === "PRIMARY");
+    if (primaryNow?.taskDefinition) service.taskDefinition = primaryNow.taskDefinition;
+  };
+
+  // Before the groups converge: requests (stop, roll back), the circuit breaker, what the clock allows.
+  step(factsOf(observeDeployments(deployments, planOf(progress))));
+  const plan = planOf(progress);
+  const primary = deployments.find((d) => d.status === "PRIMARY");
 
   const templateFor = (d: Wire<Deployment>) => ({
     scope,
@@ -124,51 +206,68 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
   const passes: PassEvents[] = [];
   let progressed = false;
   let startsHeldByMaximum = false;
-  if (primary && defs.has(primary.taskDefinition ?? "")) {
-    // maximumPercent bounds the service's tasks in the RUNNING or PENDING state (as counted by the definition).
-    const counts = countTasks(observeTasks(book.tasks, around));
-    const maxStart = Math.max(0, maxTotal - counts.running - counts.pending);
-    const primaryBook = books.get(primary.id ?? "") as TaskBook;
-    startsHeldByMaximum = maxStart === 0 && primary.rolloutState !== "FAILED" && primaryBook.live().length < desired;
-    const result = await convergeTasks(tx, env, primaryBook, {
-      desired,
-      label,
-      owner: arn,
-      startedBy: primary.id ?? "",
-      gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
-      around,
-      template: templateFor(primary),
-      maxStart,
-      holdStarts: primary.rolloutState === "FAILED",
-      failingTargets: health.failing,
-    });
-    progressed ||= result.started.length > 0 || result.stopped.length > 0;
-    passes.push(result.events);
-    recheckAt = earliest(recheckAt, result.recheckAt);
-  }
-  // Older deployments drain, keeping enough tasks in service to honour minimumHealthyPercent.
-  const primaryInService = primary ? (books.get(primary.id ?? "")?.tasks ?? []).filter(inService).length : 0;
-  let stillNeeded = Math.max(0, minHealthy - primaryInService);
-  for (const d of deployments) {
-    if (d === primary) continue;
-    const own = books.get(d.id ?? "") as TaskBook;
-    const keep = Math.min(own.tasks.filter(inService).length, stillNeeded);
-    stillNeeded -= keep;
-    const result = await convergeTasks(tx, env, own, {
-      desired: keep,
+  const convergeGroup = async (d: Wire<Deployment>, groupDesired: number, options: { maxStart?: number; holdStarts: boolean }) => {
+    const result = await convergeTasks(tx, env, books.get(d.id ?? "") as TaskBook, {
+      desired: groupDesired,
       label,
       owner: arn,
       startedBy: d.id ?? "",
       gracePeriodSeconds: service.healthCheckGracePeriodSeconds ?? 0,
       around,
       template: templateFor(d),
-      holdStarts: true,
+      ...(options.maxStart !== undefined ? { maxStart: options.maxStart } : {}),
+      holdStarts: options.holdStarts,
       failingTargets: health.failing,
     });
-    progressed ||= result.stopped.length > 0;
     passes.push(result.events);
     recheckAt = earliest(recheckAt, result.recheckAt);
+    return result;
+  };
+  if (plan) {
+    // BLUE_GREEN, LINEAR, CANARY: each revision at what the deployment asks, independently.
+    for (const d of deployments) {
+      if (!defs.has(d.taskDefinition ?? "")) continue;
+      const groupDesired = desiredOfGroup(d, plan, primary?.id);
+      const result = await convergeGroup(d, groupDesired, { holdStarts: groupDesired === 0 || d.rolloutState === "FAILED" });
+      progressed ||= result.started.length > 0 || result.stopped.length > 0;
+    }
+  } else {
+    if (primary && defs.has(primary.taskDefinition ?? "")) {
+      // maximumPercent bounds the service's tasks in the RUNNING or PENDING state (as counted by the definition).
+      const counts = countTasks(observeTasks(book.tasks, around));
+      const maxStart = Math.max(0, maxTotal - counts.running - counts.pending);
+      const primaryBook = books.get(primary.id ?? "") as TaskBook;
+      startsHeldByMaximum = maxStart === 0 && primary.rolloutState !== "FAILED" && primaryBook.live().length < desired;
+      const result = await convergeGroup(primary, desired, { maxStart, holdStarts: primary.rolloutState === "FAILED" });
+      progressed ||= result.started.length > 0 || result.stopped.length > 0;
+    }
+    // Older deployments drain, keeping enough tasks in service to honour minimumHealthyPercent.
+    const primaryInService = primary ? (books.get(primary.id ?? "")?.tasks ?? []).filter(inService).length : 0;
+    let stillNeeded = Math.max(0, minHealthy - primaryInService);
+    for (const d of deployments) {
+      if (d === primary) continue;
+      const own = books.get(d.id ?? "") as TaskBook;
+      const keep = Math.min(own.tasks.filter(inService).length, stillNeeded);
+      stillNeeded -= keep;
+      const result = await convergeGroup(d, keep, { holdStarts: true });
+      progressed ||= result.stopped.length > 0;
+    }
   }
+  // Targets follow the tasks (src/coupling/ecsLoadBalancing.ts), each deployment's in the target
+  // groups its revision resolved to (a green revision's in the alternate target group).
+  const registered: string[] = [];
+  const deregistered: string[] = [];
+  for (const d of deployments) {
+    const own = books.get(d.id ?? "");
+    if (!own) continue;
+    const revision = await tx.get("serviceRevision", revisionArnOf(service, d.id ?? ""));
+    const targets = await syncTaskTargets(tx, env.now, own, revision ? revisionLoadBalancers(revision.revision) : loadBalancers, label);
+    registered.push(...targets.registered);
+    deregistered.push(...targets.deregistered);
+    recheckAt = earliest(recheckAt, targets.recheckAt);
+  }
+  passes.unshift({ happened: deregistered, repeated: [], evaluated: () => false });
+  happened.unshift(...registered);
   for (const own of books.values()) {
     for (const t of own.tasks) {
       const i = book.tasks.findIndex((x) => x.task.taskArn === t.task.taskArn);
@@ -176,27 +275,33 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
       else if (book.tasks[i] !== t) book.replace(book.tasks[i], t);
     }
   }
-  // Targets follow the tasks (src/coupling/ecsLoadBalancing.ts); a task whose targets drained moves on.
-  const targets = await syncTaskTargets(tx, env.now, book, loadBalancers, label);
-  passes.unshift({ happened: targets.deregistered, repeated: [], evaluated: () => false });
-  happened.unshift(...targets.registered);
+  // A task whose targets drained moves on.
   advanceAll(book, env, defs);
   await book.save(tx, env);
   const healthNow = await targetHealthOfTasks(tx, book.tasks, env.now, expectsTargets);
   const aroundNow = withTargetHealth(around, healthNow);
-  recheckAt = earliest(recheckAt, targets.recheckAt, healthNow.changesAt, book.nextStepAt(), failingRecheckAt(book.tasks, healthNow.failing, service.healthCheckGracePeriodSeconds ?? 0));
+  recheckAt = earliest(recheckAt, healthNow.changesAt, book.nextStepAt(), failingRecheckAt(book.tasks, healthNow.failing, service.healthCheckGracePeriodSeconds ?? 0));
 
-  // Observed state: each deployment is a group (the primary wants `desired`, older ones retire).
+  // After: what the groups' new state allows (a steady green revision, a drained blue one, a steady
+  // service). Drained deployments are gone from here on.
+  deployments = observeDeployments(deployments, plan, aroundNow).kept;
+  step(factsOf(observeDeployments(deployments, plan, aroundNow)));
+  const planAfter = planOf(progress);
+  if (JSON.stringify(planAfter) !== JSON.stringify(plan)) recheckAt = earliest(recheckAt, env.now);
+
+  // Observed state: each deployment's counts, and whether every group is steady.
+  const primaryAfter = deployments.find((d) => d.status === "PRIMARY");
+  const observedAfter = observeDeployments(deployments, planAfter, aroundNow);
   const updatedDeployments: Wire<Deployment>[] = [];
   const groupsSteady: boolean[] = [];
   for (const d of deployments) {
-    const mine = book.tasks.filter(ofDeployment(d));
-    if (d !== primary && mine.every((t) => t.task.lastStatus === "STOPPED")) continue; // a drained deployment is gone
-    const group = observeGroup(observeTasks(mine, aroundNow), { desiredCount: d === primary ? desired : 0, retiring: d !== primary });
+    const mine = tasksOf(d.id);
+    const state = observedAfter.states.get(d.id ?? "");
+    const group = state?.observed ?? observeGroup(observeTasks(mine, aroundNow), { desiredCount: desiredOfGroup(d, planAfter, primaryAfter?.id), retiring: !planAfter && d !== primaryAfter });
     groupsSteady.push(isSteady(group));
     const next: Wire<Deployment> = {
       ...d,
-      desiredCount: d === primary ? desired : 0,
+      desiredCount: group.desiredCount,
       runningCount: group.runningCount,
       pendingCount: group.pendingCount,
       failedTasks: mine.filter(isFailedTask).length,
@@ -204,16 +309,31 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     if (next.runningCount !== d.runningCount || next.pendingCount !== d.pendingCount || next.failedTasks !== d.failedTasks) next.updatedAt = nowSeconds;
     updatedDeployments.push(next);
   }
-  const steady = isServiceSteady(service, groupsSteady);
+  // While a blue/green, linear or canary deployment runs, the service is not in a steady state.
+  const steady = isServiceSteady(service, groupsSteady) && !planAfter;
   let primaryNow = updatedDeployments.find((d) => d.status === "PRIMARY");
-  if (primaryNow && primaryNow.rolloutState === "IN_PROGRESS" && steady) {
+  if (!sd && primaryNow && primaryNow.rolloutState === "IN_PROGRESS" && steady) {
+    // A service from before service deployments: its rollout completes when it is steady.
     primaryNow = { ...primaryNow, rolloutState: "COMPLETED", rolloutStateReason: `ECS deployment ${primaryNow.id} completed.`, updatedAt: nowSeconds };
     updatedDeployments[updatedDeployments.findIndex((d) => d.status === "PRIMARY")] = primaryNow;
     happened.push(eventMessages.deploymentCompleted(serviceName, primaryNow.id ?? ""));
   }
+  const calls: OutboundCall[] = [];
+  if (sd && progress) {
+    happened.push(...deploymentEvents(serviceName, { ...sd, progress }, changes));
+    happened.push(...(await applyTraffic(tx, serviceName, target?.revision, changes, env.now)));
+    const claimed = claimInvocations(progress, env.now);
+    progress = claimed.progress;
+    // Counts freeze once the deployment has finished (they are the counts it finished with).
+    const counts = isFinished(sd.progress.status) ? sd.counts : countsOf(sd, updatedDeployments, service);
+    const next: ServiceDeploymentRecord = { ...sd, progress, counts };
+    if (deploymentChanged(sd, next)) await saveServiceDeployment(tx, { ...next, updatedAt: env.now }, changes);
+    calls.push(...lambdaCallsOf(next, claimed.inFlight));
+  }
   const counts = countTasks(observeTasks(book.tasks, aroundNow));
   let status = service.status;
   if (status === "DRAINING" && book.tasks.every((t) => t.task.lastStatus === "STOPPED")) status = "INACTIVE";
+  if (status === "INACTIVE" && service.status !== "INACTIVE") await forgetServiceDeployments(tx, arn);
   // maximumPercent leaves no room to start a task and minimumHealthyPercent none to stop one.
   if (startsHeldByMaximum && !progressed && book.tasks.some((t) => t.task.startedBy !== primary?.id && t.task.desiredStatus === "RUNNING")) {
     repeated.push({ cause: causeOf("deployment-configuration", arn), message: eventMessages.deploymentConfigurationBlocks(serviceName) });
@@ -228,5 +348,18 @@ async function reconcileRollingService(tx: Tx, record: ServiceRecord, env: Recon
     service: { ...service, status, runningCount: counts.running, pendingCount: counts.pending, deployments: updatedDeployments.sort((a, b) => (a.status === "PRIMARY" ? -1 : b.status === "PRIMARY" ? 1 : 0)) },
   };
   const { record: next, nextRepeatAt } = recordServiceEvents(counted, pass, steady, env.now, env.ids);
-  await tx.put("service", { ...next, reconcileAt: status === "INACTIVE" ? undefined : earliest(recheckAt, nextRepeatAt) });
+  await tx.put("service", { ...next, reconcileAt: status === "INACTIVE" ? undefined : earliest(recheckAt, nextRepeatAt, wakeAt) });
+  return calls;
 }
+
+/** Each revision's requested, running and pending tasks, from the service's deployments. */
+function countsOf(sd: ServiceDeploymentRecord, deployments: readonly Wire<Deployment>[], service: Wire<Service>): ServiceDeploymentRecord["counts"] {
+  const counts: ServiceDeploymentRecord["counts"] = {};
+  for (const revision of [sd.targetRevisionArn, ...sd.sourceRevisionArns]) {
+    const d = deployments.find((x) => revisionArnOf(service, x.id ?? "") === revision);
+    counts[revision] = { requested: d?.desiredCount ?? 0, running: d?.runningCount ?? 0, pending: d?.pendingCount ?? 0 };
+  }
+  return counts;
+}
+
+export type { ServiceRevision };

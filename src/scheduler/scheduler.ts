@@ -10,6 +10,8 @@ import type { DueRow, Store } from "../store/store";
 import type { Clock } from "./clock";
 import type { IdSource } from "../api/context";
 import { reconcileRow } from "./reconcile";
+import { type LambdaInvoker, lambdaInvoker } from "./lambdaHooks";
+import { type OutboundCall, recordLambdaAnswer } from "./serviceDeployments";
 
 /** Due rows a pass takes from the store at most. */
 const BATCH = 256;
@@ -39,6 +41,10 @@ export class Scheduler {
   private running: Promise<void> | undefined;
   private stopped = true;
   private wakeRequested = false;
+  /** Calls to other services under way (Lambda hooks), by deployment, hook and attempt. */
+  private readonly calls = new Map<string, Promise<void>>();
+  private readonly aborter = new AbortController();
+  private readonly lambda: LambdaInvoker;
 
   constructor(
     private readonly store: Store,
@@ -46,7 +52,9 @@ export class Scheduler {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly ids: IdSource,
-  ) {}
+  ) {
+    this.lambda = lambdaInvoker(config.lambdaEndpoint);
+  }
 
   /** Work done so far: task status changes, passes, reconciles and their CPU time (for the benchmark). */
   readonly stats = { transitions: 0, passes: 0, reconciles: 0, reconcileCpuMicros: 0, failedReconciles: 0 };
@@ -62,6 +70,10 @@ export class Scheduler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    // Calls under way are abandoned unrecorded; the next start makes them again.
+    this.aborter.abort();
+    await Promise.allSettled(this.calls.values());
+    this.lambda.close();
   }
 
   /** A hint that desired state changed: run a pass soon. */
@@ -74,12 +86,14 @@ export class Scheduler {
     this.schedule(0);
   }
 
-  /** Runs passes until nothing is due now (used by tests and the virtual clock). */
+  /** Runs passes until nothing is due now and no call is under way (used by tests and the virtual clock). */
   async settle(maxPasses = 10_000): Promise<void> {
     for (let i = 0; i < maxPasses; i++) {
       await this.running;
       const worked = await this.pass();
-      if (!worked) return;
+      if (worked) continue;
+      if (!this.calls.size) return;
+      await Promise.allSettled([...this.calls.values()]);
     }
   }
 
@@ -152,8 +166,9 @@ export class Scheduler {
     const key = `${row.kind} ${row.arn}`;
     const cpu = process.cpuUsage();
     try {
-      await this.store.transaction((tx) => reconcileRow(tx, row, { now: this.clock.now(), config: this.config, ids: this.ids, stats: this.stats }));
+      const calls = await this.store.transaction((tx) => reconcileRow(tx, row, { now: this.clock.now(), config: this.config, ids: this.ids, stats: this.stats }));
       this.failures.delete(key);
+      for (const call of calls) this.call(call);
     } catch (error) {
       this.stats.failedReconciles++;
       const failures = (this.failures.get(key) ?? 0) + 1;
@@ -167,6 +182,28 @@ export class Scheduler {
       this.stats.reconcileCpuMicros += used.user + used.system;
       this.stats.reconciles++;
     }
+  }
+
+  /**
+   * Makes a call a reconcile recorded as started, once per process (a reconcile run again before the
+   * answer came names it again), and records the answer in a new transaction: no transaction is
+   * open while the network is waited on. After a restart, calls recorded and not answered are made again.
+   */
+  private call(call: OutboundCall): void {
+    const key = `${call.serviceDeploymentArn}#${call.hookId}#${call.attempt}`;
+    if (this.calls.has(key) || this.stopped) return;
+    const signal = this.aborter.signal;
+    const made = this.lambda
+      .invoke(call, signal)
+      .then((outcome) => this.store.transaction((tx) => recordLambdaAnswer(tx, call, outcome, this.clock.now())))
+      .catch((error: unknown) => {
+        if (!signal.aborted) this.logger.error(`lifecycle hook ${call.hookId} of ${call.serviceDeploymentArn}: recording its answer failed`, error);
+      })
+      .finally(() => {
+        this.calls.delete(key);
+        this.wake();
+      });
+    this.calls.set(key, made);
   }
 }
 

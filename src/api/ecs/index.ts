@@ -4,6 +4,7 @@ import type { AnyHandler, RequestContext } from "../context";
 import { checkInputLimits, type NumericRange, numericRanges } from "./inputLimits";
 import { clusterHandlers } from "./clusters";
 import { serviceHandlers } from "./services";
+import { serviceDeploymentHandlers } from "./serviceDeployments";
 import { taskHandlers } from "./tasks";
 import { containerInstanceHandlers } from "./containerInstances";
 import { capacityProviderHandlers } from "./capacityProviders";
@@ -39,6 +40,7 @@ export const handlers: Readonly<Record<string, AnyHandler>> = bounded({
   ...taskDefinitionHandlers,
   ...tagHandlers,
   ...serviceHandlers,
+  ...serviceDeploymentHandlers,
   ...taskSetHandlers,
   ...taskHandlers,
   ...containerInstanceHandlers,

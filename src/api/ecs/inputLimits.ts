@@ -36,6 +36,9 @@ export const LIST_LIMITS: ReadonlyMap<string, ListLimit> = new Map([
   ["CreateServiceRequest.placementStrategy", { max: 5, noun: "placementStrategy" }],
   ["UpdateServiceRequest.placementStrategy", { max: 5, noun: "placementStrategy" }],
   ["RunTaskRequest.placementStrategy", { max: 5, noun: "placementStrategy" }],
+  // API reference: "You can specify a maximum of 20 ARNs."
+  ["DescribeServiceDeploymentsRequest.serviceDeploymentArns", { max: 20, noun: "serviceDeploymentArns" }],
+  ["DescribeServiceRevisionsRequest.serviceRevisionArns", { max: 20, noun: "serviceRevisionArns" }],
 ]);
 
 /**
@@ -78,6 +81,10 @@ export function numericRanges(maxTasksPerService: number): ReadonlyMap<string, N
     ["HealthCheck.retries", { min: 1, max: 10 }],
     ["HealthCheck.startPeriod", { min: 0, max: 300 }],
     ["DeploymentConfiguration.bakeTimeInMinutes", { min: 0, max: 1440 }],
+    // The model's DeploymentLifecycleHookDuration; Lambda hooks are held to 1440 in deploymentConfig.ts.
+    ["DeploymentLifecycleHookTimeoutConfiguration.timeoutInMinutes", { min: 1, max: 20160 }],
+    ["LinearConfiguration.stepBakeTimeInMinutes", { min: 0, max: 1440 }],
+    ["CanaryConfiguration.canaryBakeTimeInMinutes", { min: 0, max: 1440 }],
   ]);
 }
 

@@ -19,6 +19,8 @@ import type {
   UpdateServiceResponse,
 } from "@aws-sdk/client-ecs";
 import { arns, isArn, scopeKey, scopeOfArn } from "../../domain/arn";
+import { advancedConfigurationProblem, deploymentStrategyProblem, shiftsTraffic, strategyOf } from "../../domain/deploymentConfig";
+import { isFinished, supersede } from "../../domain/deploymentMachine";
 import type { LaunchSettings } from "../../domain/launch";
 import type { ClusterRecord, ServiceRecord, TaskSetRecord } from "../../domain/records";
 import { computeDesiredCount } from "../../domain/scale";
@@ -30,10 +32,12 @@ import { epochSeconds, type Wire } from "../../protocol/wire";
 import type { Tx } from "../../store/store";
 import type { Handler, RequestContext } from "../context";
 import { checkLoadBalancers } from "../../coupling/ecsLoadBalancing";
+import { saveServiceDeployment } from "../../scheduler/serviceDeployments";
 import { launchSettings } from "./launch";
 import { listPage } from "./paging";
 import { activeCluster, activeService, existingService, inScope, serviceArnOf } from "./resolve";
 import { usableTaskDefinition } from "./taskDefinitions";
+import { currentServiceRevisions, startServiceDeployment } from "./serviceDeployments";
 
 const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
@@ -72,11 +76,17 @@ function deploymentConfigurationOf(input: Wire<CreateServiceRequest>["deployment
     minimumHealthyPercent: input?.minimumHealthyPercent ?? 100,
   };
   if (controller !== "ECS") return base;
+  // ECS shows the strategy (ROLLING unless given) and the bake time (0 unless given) on every
+  // ECS-controller service (DescribeServices outputs of 2026 in docs/deployments.md).
   return {
     deploymentCircuitBreaker: { enable: input?.deploymentCircuitBreaker?.enable ?? false, rollback: input?.deploymentCircuitBreaker?.rollback ?? false },
     ...base,
     ...(input?.alarms ? { alarms: input.alarms } : {}),
-    ...(input?.strategy ? { strategy: input.strategy } : {}),
+    strategy: input?.strategy ?? "ROLLING",
+    bakeTimeInMinutes: input?.bakeTimeInMinutes ?? 0,
+    ...(input?.lifecycleHooks ? { lifecycleHooks: input.lifecycleHooks } : {}),
+    ...(input?.linearConfiguration ? { linearConfiguration: input.linearConfiguration } : {}),
+    ...(input?.canaryConfiguration ? { canaryConfiguration: input.canaryConfiguration } : {}),
   };
 }
 
@@ -144,7 +154,8 @@ export async function taskSetsOf(tx: Tx, service: Wire<Service>): Promise<TaskSe
 export async function presentService(tx: Tx, record: ServiceRecord, includeTags: boolean): Promise<Wire<Service>> {
   const { tags, ...service } = record.service;
   const shown: Wire<Service> = { ...service, ...(includeTags ? { tags: tags ?? [] } : {}) };
-  if (controllerOf(service) === "ECS") return shown;
+  // The service's revisions are its deployments seen as revisions: one state, two views.
+  if (controllerOf(service) === "ECS") return { ...shown, currentServiceRevisions: currentServiceRevisions(service) };
   // Task sets come with their tags here, include or not (a DescribeServices output shows "tags": []).
   const taskSets = (await taskSetsOf(tx, service)).map((t) => ({ ...t.taskSet, tags: t.taskSet.tags ?? [] }));
   return { ...shown, ...primaryParameters(taskSets), taskSets, deployments: [] };
@@ -158,6 +169,8 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
     countProblem("desiredCount", input.desiredCount) ??
     countProblem("healthCheckGracePeriodSeconds", input.healthCheckGracePeriodSeconds) ??
     deploymentConfigurationProblem(input.deploymentConfiguration) ??
+    deploymentStrategyProblem(input.deploymentConfiguration, controller) ??
+    (controller === "ECS" ? advancedConfigurationProblem(strategyOf(input.deploymentConfiguration), input.loadBalancers ?? []) : undefined) ??
     tagProblem(input.tags ?? []);
   if (problem) throw new InvalidParameterException(problem);
   if (input.schedulingStrategy === "DAEMON" && controller !== "ECS") throw new InvalidParameterException("The DAEMON scheduling strategy is supported only with the ECS deployment controller.");
@@ -228,7 +241,11 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
         ...launch,
       });
       if (controller === "ECS") {
-        service.deployments = [newDeployment(ctx, taskDefinitionArn, desiredCount, launch, input.volumeConfigurations)];
+        // A blue/green, linear or canary deployment's revision starts at 0 tasks and scales up at SCALE_UP.
+        const first = newDeployment(ctx, taskDefinitionArn, shiftsTraffic(strategyOf(service.deploymentConfiguration)) ? 0 : desiredCount, launch, input.volumeConfigurations);
+        service.deployments = [first];
+        const started = await startServiceDeployment(tx, ctx, { cluster, service, taskDefinition: taskDefinition.taskDefinition, launch });
+        service.currentServiceDeployment = started.currentServiceDeployment;
       } else {
         // CODE_DEPLOY: ECS creates the first, PRIMARY task set itself.
         await tx.put("taskSet", codeDeployTaskSet(ctx, cluster, service, launch, now));
@@ -350,6 +367,11 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
     const cluster = await activeCluster(tx, ctx, input.cluster);
     const record = await activeService(tx, ctx, cluster, input.service ?? "");
     const controller = controllerOf(record.service);
+    const mergedConfiguration = input.deploymentConfiguration ? { ...record.service.deploymentConfiguration, ...input.deploymentConfiguration } : undefined;
+    const strategyProblem =
+      deploymentStrategyProblem(input.deploymentConfiguration ? { ...input.deploymentConfiguration, strategy: mergedConfiguration?.strategy } : undefined, controller) ??
+      (controller === "ECS" ? advancedConfigurationProblem(strategyOf(mergedConfiguration ?? record.service.deploymentConfiguration), input.loadBalancers ?? record.service.loadBalancers ?? []) : undefined);
+    if (strategyProblem) throw new InvalidParameterException(strategyProblem);
     if (input.deploymentController && input.deploymentController.type !== controller) {
       throw new InvalidParameterException("Updating the deployment controller of a service is supported only between the ECS and CODE_DEPLOY controllers with a blue/green deployment; ecslite does not support changing it.");
     }
@@ -379,9 +401,10 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
       ...(input.availabilityZoneRebalancing ? { availabilityZoneRebalancing: input.availabilityZoneRebalancing } : {}),
       ...(input.deploymentConfiguration ? { deploymentConfiguration: { ...record.service.deploymentConfiguration, ...deploymentConfigurationOf({ ...record.service.deploymentConfiguration, ...input.deploymentConfiguration }, controller) } } : {}),
     };
-    if (controller === "ECS") await updateEcsDeployment(tx, ctx, cluster, record.service, service, input);
+    let superseded = record.supersededDeployments;
+    if (controller === "ECS") superseded = await updateEcsDeployment(tx, ctx, cluster, record, service, input);
     else if (input.desiredCount !== undefined) await rippleDesiredCount(tx, ctx, service);
-    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now() };
+    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now(), ...(superseded?.length ? { supersededDeployments: superseded } : {}) };
     await tx.put("service", updated);
     return { service: await presentService(tx, updated, false) };
   });
@@ -389,14 +412,18 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
   return result;
 };
 
-/** ECS controller: a changed task definition, launch or network (or forceNewDeployment) starts a new deployment. */
-async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, before: Wire<Service>, service: Wire<Service>, input: Wire<UpdateServiceRequest>): Promise<void> {
+/**
+ * ECS controller: a changed task definition, launch or network (or forceNewDeployment) starts a new
+ * deployment, with its revision and service deployment. Returns the service deployments to stop.
+ */
+async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, record: ServiceRecord, service: Wire<Service>, input: Wire<UpdateServiceRequest>): Promise<string[] | undefined> {
+  const before = record.service;
   const launchChanged = input.taskDefinition !== undefined || input.capacityProviderStrategy !== undefined || input.networkConfiguration !== undefined || input.platformVersion !== undefined || input.loadBalancers !== undefined || input.serviceRegistries !== undefined || input.volumeConfigurations !== undefined;
   const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
   if (!launchChanged && !input.forceNewDeployment) {
     // Only the desired count changed: the primary deployment follows it.
     service.deployments = (service.deployments ?? []).map((d) => (d.status === "PRIMARY" ? { ...d, desiredCount: service.desiredCount, updatedAt: epochSeconds(ctx.clock.now()) } : d));
-    return;
+    return record.supersededDeployments;
   }
   const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? before.taskDefinition ?? "");
   const launch = launchSettings(
@@ -423,7 +450,11 @@ async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: Cluster
     .map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE", updatedAt: now } : d));
   // Volume configurations carry over from the primary deployment unless the update gives new ones ([] removes them).
   const volumeConfigurations = input.volumeConfigurations ?? primary?.volumeConfigurations;
-  service.deployments = [newDeployment(ctx, taskDefinitionArn, service.desiredCount ?? 0, launch, volumeConfigurations), ...others];
+  const shifting = shiftsTraffic(strategyOf(service.deploymentConfiguration));
+  service.deployments = [newDeployment(ctx, taskDefinitionArn, shifting ? 0 : service.desiredCount ?? 0, launch, volumeConfigurations), ...others];
+  const started = await startServiceDeployment(tx, ctx, { cluster, service, previous: record, taskDefinition: taskDefinition.taskDefinition, launch });
+  service.currentServiceDeployment = started.currentServiceDeployment;
+  return started.supersededDeployments;
 }
 
 const deleteService: Handler<DeleteServiceRequest, DeleteServiceResponse> = async (input, ctx) => {
@@ -446,7 +477,14 @@ const deleteService: Handler<DeleteServiceRequest, DeleteServiceResponse> = asyn
       desiredCount: 0,
       deployments: (record.service.deployments ?? []).map((d) => ({ ...d, desiredCount: 0, updatedAt: now })),
     };
-    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now() };
+    // A deployment under way stops with its service.
+    const superseded = [...(record.supersededDeployments ?? [])];
+    const current = record.service.currentServiceDeployment ? await tx.get("serviceDeployment", record.service.currentServiceDeployment) : undefined;
+    if (current && !isFinished(current.progress.status)) {
+      await saveServiceDeployment(tx, { ...current, progress: supersede(current.progress), updatedAt: ctx.clock.now() }, [{ kind: "status", status: "STOP_REQUESTED" }]);
+      superseded.push(current.deployment.serviceDeploymentArn ?? "");
+    }
+    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now(), ...(superseded.length ? { supersededDeployments: superseded } : {}) };
     await tx.put("service", updated);
     return { service: await presentService(tx, updated, false) };
   });
