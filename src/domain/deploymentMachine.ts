@@ -150,6 +150,8 @@ export type DeploymentChange =
   | { kind: "status"; status: DeploymentStatus; reason?: string }
   | { kind: "stage"; stage: LifecycleStage }
   | { kind: "hook"; hook: HookExecution }
+  /** The machine acts on a hook that failed or timed out (rolls back, or fails the rollback). */
+  | { kind: "hookFailure"; hook: HookExecution }
   | { kind: "traffic"; listener: "production" | "test"; percent: number };
 
 export interface Advanced {
@@ -467,6 +469,7 @@ function hooksDone(step: Step, facts: DeploymentFacts, current: ProgramStep, con
   mine = currentHooks(step.progress);
   const failed = mine.find((h) => h.status === "FAILED" || (h.status === "TIMED_OUT" && h.timeoutAction === "ROLLBACK"));
   if (failed) {
+    step.changes.push({ kind: "hookFailure", hook: failed });
     const reason = failed.status === "TIMED_OUT" ? STATUS_REASONS.hookTimedOut : STATUS_REASONS.hookFailed;
     // A hook failing during the rollback fails the rollback; otherwise the deployment rolls back.
     if (step.progress.rollingBack) step.status("ROLLBACK_FAILED", reason);

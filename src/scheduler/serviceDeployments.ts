@@ -132,7 +132,7 @@ export function deploymentEvents(serviceName: string, record: ServiceDeploymentR
   const deploymentId = record.deployment.serviceDeploymentArn?.split("/").pop() ?? "";
   const events: string[] = [];
   for (const change of changes) {
-    if (change.kind === "hook" && (change.hook.status === "FAILED" || change.hook.status === "TIMED_OUT")) {
+    if (change.kind === "hookFailure") {
       events.push(eventMessages.hookFailed(serviceName, deploymentId, change.hook));
     }
     if (change.kind !== "status") continue;
