@@ -14,12 +14,17 @@ import {
   type ServiceDeploymentBrief,
   type ServiceRevision,
 } from "@aws-sdk/client-ecs";
-import { CreateListenerCommand, CreateRuleCommand, DescribeRulesCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CreateListenerCommand, CreateRuleCommand, DescribeRulesCommand, type ElasticLoadBalancingV2Client, ModifyTargetGroupAttributesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { createAlb, createTargetGroup } from "./elbv2Fixtures";
 import { NETWORK } from "./taskSetFixtures";
 
 export const ECS_ELB_ROLE = "arn:aws:iam::000000000000:role/ecs-elb-role";
 export const LAMBDA_ROLE = "arn:aws:iam::000000000000:role/ecs-lambda-invoke-role";
+
+/** The target groups' health checks: every 5 s, healthy after 2, so a new target is healthy 10 s after it is registered. */
+export const HEALTHY_AFTER_SECONDS = 10;
+/** The target groups' deregistration delay: a stopping task's targets drain this long first. */
+export const DRAINED_AFTER_SECONDS = 30;
 
 export interface TrafficSetup {
   loadBalancer: string;
@@ -31,20 +36,26 @@ export interface TrafficSetup {
 }
 
 /**
- * An application load balancer with a listener on port 80, a test rule (header X-Environment: test)
- * and a production rule (every path), both forwarding to the blue target group, as the developer
- * guide's "Application Load Balancer resources for blue/green deployments" sets them up.
+ * An application load balancer with a listener on port 80, a production rule (every path)
+ * forwarding to the blue target group and a test rule (header X-Environment: test) forwarding to the
+ * green one, as the developer guide's "Application Load Balancer resources for blue/green
+ * deployments" sets them up.
  */
 export async function trafficSetup(elb: ElasticLoadBalancingV2Client, prefix: string): Promise<TrafficSetup> {
   const loadBalancer = await createAlb(elb, `${prefix}-alb`);
-  const blue = await createTargetGroup(elb, `${prefix}-blue`);
-  const green = await createTargetGroup(elb, `${prefix}-green`);
+  const group = async (color: string) => {
+    const arn = await createTargetGroup(elb, `${prefix}-${color}`, { HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2 });
+    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: String(DRAINED_AFTER_SECONDS) }] }));
+    return arn;
+  };
+  const blue = await group("blue");
+  const green = await group("green");
   const listener =
     (await elb.send(new CreateListenerCommand({ LoadBalancerArn: loadBalancer, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: blue }] }))).Listeners?.[0]?.ListenerArn ?? "";
-  const rule = async (priority: number, conditions: object[]) =>
-    (await elb.send(new CreateRuleCommand({ ListenerArn: listener, Priority: priority, Conditions: conditions, Actions: [{ Type: "forward", TargetGroupArn: blue }] }))).Rules?.[0]?.RuleArn ?? "";
-  const testRule = await rule(1, [{ Field: "http-header", HttpHeaderConfig: { HttpHeaderName: "X-Environment", Values: ["test"] } }]);
-  const productionRule = await rule(2, [{ Field: "path-pattern", Values: ["/*"] }]);
+  const rule = async (priority: number, conditions: object[], targetGroup: string) =>
+    (await elb.send(new CreateRuleCommand({ ListenerArn: listener, Priority: priority, Conditions: conditions, Actions: [{ Type: "forward", TargetGroupArn: targetGroup }] }))).Rules?.[0]?.RuleArn ?? "";
+  const testRule = await rule(1, [{ Field: "http-header", HttpHeaderConfig: { HttpHeaderName: "X-Environment", Values: ["test"] } }], green);
+  const productionRule = await rule(2, [{ Field: "path-pattern", Values: ["/*"] }], blue);
   return { loadBalancer, blue, green, listener, productionRule, testRule };
 }
 

@@ -22,6 +22,8 @@ import {
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
@@ -32,6 +34,7 @@ import {
   ListAttributesCommand,
   ListClustersCommand,
   ListContainerInstancesCommand,
+  ListServiceDeploymentsCommand,
   ListServicesByNamespaceCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
@@ -281,6 +284,16 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     const instance = await w.instance("update");
     return w.client.send(new DescribeContainerInstancesCommand({ cluster: "update", containerInstances: [instance.split("/").pop() ?? ""] }));
   },
+  "describe-service-deployments.rst#1": async (w) => {
+    await runningService(w, "dsd");
+    const service = (await w.client.send(new DescribeServicesCommand({ cluster: "dsd", services: ["my-http-service"] }))).services?.[0];
+    return w.client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [service?.currentServiceDeployment ?? ""] }));
+  },
+  "describe-service-revisions.rst#1": async (w) => {
+    await runningService(w, "dsr", { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }], platformVersion: "1.4.0" });
+    const service = (await w.client.send(new DescribeServicesCommand({ cluster: "dsr", services: ["my-http-service"] }))).services?.[0];
+    return w.client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [service?.currentServiceRevisions?.[0]?.arn ?? ""] }));
+  },
   "describe-services.rst#1": async (w) => {
     await w.instance("default", "i-default-services");
     await w.client.send(new CreateServiceCommand({ serviceName: "my-http-service", taskDefinition: "amazon-ecs-sample", desiredCount: 1 }));
@@ -338,6 +351,11 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     await w.cluster("lci");
     await w.instance("lci");
     return w.client.send(new ListContainerInstancesCommand({ cluster: "lci" }));
+  },
+  "list-service-deployments.rst#1": async (w) => {
+    await runningService(w, "lsd");
+    // The example names the service by its ARN alone: the cluster is the ARN's.
+    return w.client.send(new ListServiceDeploymentsCommand({ service: "arn:aws:ecs:us-east-1:000000000000:service/lsd/my-http-service" }));
   },
   "list-services-by-namespace.rst#1": (w) => w.client.send(new ListServicesByNamespaceCommand({ namespace: "service-connect" })),
   "list-services.rst#1": async (w) => {

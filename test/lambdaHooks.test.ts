@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CreateServiceCommand, type ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { currentDeployment, LAMBDA_ROLE, serviceInput, serviceOf, trafficOf, type TrafficSetup, trafficSetup } from "./deploymentFixtures";
+import { currentDeployment, DRAINED_AFTER_SECONDS, HEALTHY_AFTER_SECONDS, LAMBDA_ROLE, serviceInput, serviceOf, trafficOf, type TrafficSetup, trafficSetup } from "./deploymentFixtures";
 import { startTestServer, type TestServer } from "./harness";
 import { type FakeLambda, startFakeLambda } from "./lambdaServer";
 import { type Revisions, setupCluster } from "./taskSetFixtures";
@@ -43,7 +43,7 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
   async function rolledOut(name: string): Promise<TrafficSetup> {
     const setup = await trafficSetup(elb, name);
     await client.send(new CreateServiceCommand(serviceInput(CLUSTER, name, revisions.v1, setup, { strategy: "ROLLING" })));
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     return setup;
   }
 
@@ -52,7 +52,7 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
     lambda.define(FUNCTION, (_payload, call) => answers[call - 1]);
     const setup = await rolledOut("approve");
     await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "approve", taskDefinition: revisions.v2, deploymentConfiguration: hookedConfiguration("POST_TEST_TRAFFIC_SHIFT") }));
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const calls = () => lambda.invocations.filter((i) => i.functionName === FUNCTION);
     assert.equal(calls().length, 1);
     const first = calls()[0];
@@ -82,7 +82,7 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
     await server.advance(1);
     assert.equal(calls().length, 3);
     assert.deepEqual(calls()[2].payload.hookDetails, { S3_BUCKET_NAME: "approvals", approvalChecked: true }, "what it returned comes back merged");
-    await server.settle();
+    await server.advance(DRAINED_AFTER_SECONDS);
     const done = await currentDeployment(client, CLUSTER, "approve");
     assert.deepEqual([done.status, done.lifecycleHookDetails?.[0]?.status], ["SUCCESSFUL", "SUCCEEDED"]);
     assert.deepEqual(await trafficOf(elb, setup), [100, 0, 100, 0]);
@@ -92,7 +92,9 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
     lambda.define(FUNCTION, () => ({ hookStatus: "FAILED" }));
     const setup = await rolledOut("reject");
     await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "reject", taskDefinition: revisions.v2, deploymentConfiguration: hookedConfiguration("POST_TEST_TRAFFIC_SHIFT") }));
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
+    assert.equal((await currentDeployment(client, CLUSTER, "reject")).status, "ROLLBACK_IN_PROGRESS", "green's targets drain");
+    await server.advance(DRAINED_AFTER_SECONDS);
     const sd = await currentDeployment(client, CLUSTER, "reject");
     assert.deepEqual([sd.status, sd.statusReason, sd.lifecycleHookDetails?.[0]?.status], ["ROLLBACK_SUCCESSFUL", "deployment failed: hook execution failure(s) detected", "FAILED"]);
     assert.deepEqual(await trafficOf(elb, setup), [0, 100, 0, 100], "test traffic back on blue");
@@ -124,7 +126,7 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
       const r = await setupCluster(c, CLUSTER);
       const setup = await trafficSetup(bare.elb(), "bare");
       await c.send(new CreateServiceCommand(serviceInput(CLUSTER, "bare", r.v1, setup, { strategy: "ROLLING" })));
-      await bare.settle();
+      await bare.advance(HEALTHY_AFTER_SECONDS);
       await c.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "bare", taskDefinition: r.v2, deploymentConfiguration: hookedConfiguration("PRE_SCALE_UP") }));
       await bare.settle();
       const sd = await currentDeployment(c, CLUSTER, "bare");

@@ -13,8 +13,20 @@ import {
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
-import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { currentDeployment, deploymentOf, deploymentsOf, revisionOf, serviceInput, serviceOf, trafficOf, type TrafficSetup, trafficSetup } from "./deploymentFixtures";
+import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  currentDeployment,
+  DRAINED_AFTER_SECONDS,
+  deploymentOf,
+  deploymentsOf,
+  HEALTHY_AFTER_SECONDS,
+  revisionOf,
+  serviceInput,
+  serviceOf,
+  trafficOf,
+  type TrafficSetup,
+  trafficSetup,
+} from "./deploymentFixtures";
 import { startTestServer, type TestServer } from "./harness";
 import { type Revisions, setupCluster } from "./taskSetFixtures";
 
@@ -37,12 +49,13 @@ describe("ECS's own deployments", () => {
 
   const runningOf = async (service: string, deploymentId: string) =>
     (await client.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: service, startedBy: deploymentId, desiredStatus: "RUNNING" }))).taskArns?.length ?? 0;
+  const targetStates = async (targetGroup: string) => (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup }))).TargetHealthDescriptions?.map((t) => t.TargetHealth?.State);
   const deploymentsView = async (service: string) => (await serviceOf(client, CLUSTER, service)).deployments?.map((d) => [d.status, d.taskDefinition, d.desiredCount, d.runningCount, d.rolloutState]);
 
   /** A service first deployed with ROLLING (so the blue target group serves production), then updated to `strategy`. */
   async function rolledOut(name: string, setup: TrafficSetup): Promise<void> {
     await client.send(new CreateServiceCommand(serviceInput(CLUSTER, name, revisions.v1, setup, { strategy: "ROLLING" })));
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     assert.equal((await currentDeployment(client, CLUSTER, name)).status, "SUCCESSFUL");
   }
 
@@ -107,7 +120,7 @@ describe("ECS's own deployments", () => {
     const setup = await trafficSetup(elb, "bg");
     await rolledOut("bg", setup);
     const blueId = (await serviceOf(client, CLUSTER, "bg")).deployments?.[0]?.id ?? "";
-    assert.deepEqual(await trafficOf(elb, setup), [0, 1, 0, 1], "before: both rules forward to blue only");
+    assert.deepEqual(await trafficOf(elb, setup), [0, 1, 1, 0], "before: production to blue, test to green, as the user set them");
 
     await client.send(
       new UpdateServiceCommand({
@@ -118,6 +131,10 @@ describe("ECS's own deployments", () => {
       }),
     );
     await server.settle();
+    const scaling = await currentDeployment(client, CLUSTER, "bg");
+    assert.deepEqual([scaling.lifecycleStage, scaling.targetServiceRevision?.runningTaskCount], ["SCALE_UP", 2], "green runs, its targets in their initial health checks");
+    assert.deepEqual(await targetStates(setup.green), ["initial", "initial"]);
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const paused = await currentDeployment(client, CLUSTER, "bg");
     const greenId = (await serviceOf(client, CLUSTER, "bg")).deployments?.[0]?.id ?? "";
     assert.deepEqual([paused.status, paused.lifecycleStage], ["IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT"]);
@@ -149,6 +166,10 @@ describe("ECS's own deployments", () => {
     assert.equal(await runningOf("bg", blueId), 2, "blue kept for the bake time");
 
     await server.advance(60);
+    const cleaning = await currentDeployment(client, CLUSTER, "bg");
+    assert.deepEqual([cleaning.status, cleaning.lifecycleStage], ["IN_PROGRESS", "CLEAN_UP"], "blue's targets drain first");
+    assert.deepEqual(await targetStates(setup.blue), ["draining", "draining"]);
+    await server.advance(DRAINED_AFTER_SECONDS);
     const done = await currentDeployment(client, CLUSTER, "bg");
     assert.deepEqual([done.status, done.lifecycleStage], ["SUCCESSFUL", "CLEAN_UP"]);
     assert.deepEqual([await runningOf("bg", blueId), await runningOf("bg", greenId)], [0, 2], "blue scaled in");
@@ -178,7 +199,7 @@ describe("ECS's own deployments", () => {
       ["POST_PRODUCTION_TRAFFIC_SHIFT", 2, 100, 0, 100, 0],
     ];
     for (const [stage, green, ...traffic] of expected) {
-      await server.settle();
+      await server.advance(HEALTHY_AFTER_SECONDS);
       const sd = await currentDeployment(client, CLUSTER, "stages");
       const awaiting = sd.lifecycleHookDetails?.filter((h) => h.status === "AWAITING_ACTION") ?? [];
       assert.deepEqual([sd.lifecycleStage, awaiting.length], [stage, 1], stage);
@@ -186,7 +207,7 @@ describe("ECS's own deployments", () => {
       assert.deepEqual(await trafficOf(elb, setup), traffic, `${stage}: listener rules`);
       await client.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: sd.serviceDeploymentArn, hookId: awaiting[0].hookId }));
     }
-    await server.settle();
+    await server.advance(DRAINED_AFTER_SECONDS);
     const done = await currentDeployment(client, CLUSTER, "stages");
     assert.equal(done.status, "SUCCESSFUL");
     assert.deepEqual(done.lifecycleHookDetails?.map((h) => h.status), stages.map(() => "SUCCEEDED"));
@@ -203,6 +224,7 @@ describe("ECS's own deployments", () => {
         deploymentConfiguration: { strategy: "LINEAR", linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 2 }, bakeTimeInMinutes: 3 },
       }),
     );
+    await server.advance(HEALTHY_AFTER_SECONDS);
     for (const step of [25, 50, 75, 100]) {
       await server.settle();
       const sd = await currentDeployment(client, CLUSTER, "linear");
@@ -215,6 +237,8 @@ describe("ECS's own deployments", () => {
       }
     }
     await server.advance(3 * 60);
+    assert.equal((await currentDeployment(client, CLUSTER, "linear")).lifecycleStage, "CLEAN_UP");
+    await server.advance(DRAINED_AFTER_SECONDS);
     assert.equal((await currentDeployment(client, CLUSTER, "linear")).status, "SUCCESSFUL");
   });
 
@@ -231,7 +255,7 @@ describe("ECS's own deployments", () => {
         deploymentConfiguration: { strategy: "CANARY", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 15 }, bakeTimeInMinutes: 5 },
       }),
     );
-    await server.settle();
+    await server.advance(HEALTHY_AFTER_SECONDS);
     const canary = await currentDeployment(client, CLUSTER, "canary");
     assert.deepEqual([canary.status, canary.lifecycleStage], ["IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"]);
     assert.deepEqual(await trafficOf(elb, setup), [10, 90, 100, 0], "10% of production on the canary");
@@ -240,6 +264,10 @@ describe("ECS's own deployments", () => {
     const stopped = await client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: canary.serviceDeploymentArn, stopType: "ROLLBACK" }));
     assert.equal(stopped.serviceDeploymentArn, canary.serviceDeploymentArn);
     await server.settle();
+    const rolling = await deploymentOf(client, canary.serviceDeploymentArn ?? "");
+    assert.deepEqual([rolling.status, rolling.lifecycleStage], ["ROLLBACK_IN_PROGRESS", "CLEAN_UP"], "traffic is back on blue; green's targets drain");
+    assert.deepEqual(await trafficOf(elb, setup), [0, 100, 0, 100]);
+    await server.advance(DRAINED_AFTER_SECONDS);
     const rolledBack = await deploymentOf(client, canary.serviceDeploymentArn ?? "");
     assert.equal(rolledBack.status, "ROLLBACK_SUCCESSFUL");
     assert.deepEqual(await trafficOf(elb, setup), [0, 100, 0, 100], "production and test traffic back on blue");

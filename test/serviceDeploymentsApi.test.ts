@@ -53,7 +53,7 @@ describe("service deployment operations and parameters", () => {
     await refused(bg({ loadBalancers: [{ ...lb, advancedConfiguration: { ...lb.advancedConfiguration, productionListenerRule: undefined } }] }), /productionListenerRule must be specified/);
     await refused(bg({ loadBalancers: [{ ...lb, advancedConfiguration: { ...lb.advancedConfiguration, roleArn: undefined } }] }), /roleArn must be specified/);
     const missingGroup = setup.green.replace(/[0-9a-f]{16}$/, "0000000000000000");
-    await refused(bg({ loadBalancers: [{ ...lb, advancedConfiguration: { ...lb.advancedConfiguration, alternateTargetGroupArn: missingGroup } }] }), /the target group .* does not exist/);
+    await refused(bg({ loadBalancers: [{ ...lb, advancedConfiguration: { ...lb.advancedConfiguration, alternateTargetGroupArn: missingGroup } }] }), /^Unable to assume role and validate the specified targetGroupArn/);
     const missingRule = setup.productionRule.replace(/[0-9a-f]{16}$/, "0000000000000000");
     await refused(bg({ loadBalancers: [{ ...lb, advancedConfiguration: { ...lb.advancedConfiguration, productionListenerRule: missingRule } }] }), /productionListenerRule: the listener rule .* does not exist/);
     await refused(bg({}, { strategy: "BLUE_GREEN", lifecycleHooks: [{ targetType: "PAUSE", lifecycleStages: ["TEST_TRAFFIC_SHIFT"] }] }), /pause hooks cannot be configured at the TEST_TRAFFIC_SHIFT stage/);
@@ -132,7 +132,28 @@ describe("service deployment operations and parameters", () => {
     await assert.rejects(client.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: missing, hookId: "h" })), { name: "ServiceDeploymentNotFoundException" });
   });
 
+  it("the deployments and revisions of a deleted service go with it", async () => {
+    await client.send(new DeleteServiceCommand({ cluster: CLUSTER, service: "pages", force: true }));
+    await server.settle();
+    assert.equal((await serviceOf(client, CLUSTER, "pages")).status, "INACTIVE");
+    assert.deepEqual(await deploymentsOf(client, CLUSTER, "pages"), []);
+  });
+
+  it("the advanced configuration is shown on the service as given", async () => {
+    await client.send(new CreateServiceCommand(serviceInput(CLUSTER, "shown", revisions.v1, setup, { strategy: "BLUE_GREEN", bakeTimeInMinutes: 2 })));
+    const service = await serviceOf(client, CLUSTER, "shown");
+    assert.deepEqual(service.loadBalancers?.[0]?.advancedConfiguration, { alternateTargetGroupArn: setup.green, productionListenerRule: setup.productionRule, testListenerRule: setup.testRule, roleArn: ECS_ELB_ROLE });
+    assert.deepEqual([service.deploymentConfiguration?.strategy, service.deploymentConfiguration?.bakeTimeInMinutes], ["BLUE_GREEN", 2]);
+  });
+});
+
+describe("service deployments that cannot finish", () => {
   it("a rolling deployment that cannot finish: rolled back by StopServiceDeployment, stopped by a newer one, or by ABORT", async () => {
+    // Tasks take a second a step here, so a task definition that cannot start fails at a pace.
+    const server = await startTestServer({ stepMs: 1000 });
+    const client = server.client();
+    const revisions = await setupCluster(client, CLUSTER);
+    try {
     const failing =
       (
         await client.send(
@@ -147,7 +168,7 @@ describe("service deployment operations and parameters", () => {
         )
       ).taskDefinition?.taskDefinitionArn ?? "";
     await client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: "stuck", taskDefinition: revisions.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
-    await server.settle();
+    await server.advance(10);
     const good = await serviceOf(client, CLUSTER, "stuck");
 
     await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "stuck", taskDefinition: failing }));
@@ -155,7 +176,7 @@ describe("service deployment operations and parameters", () => {
     const failingDeployment = await currentDeployment(client, CLUSTER, "stuck");
     assert.equal(failingDeployment.status, "IN_PROGRESS", "tasks that fail to start keep a deployment in progress without a circuit breaker");
     await client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: failingDeployment.serviceDeploymentArn }));
-    await server.settle();
+    await server.advance(10);
     const rolledBack = await deploymentOf(client, failingDeployment.serviceDeploymentArn ?? "");
     assert.deepEqual([rolledBack.status, rolledBack.rollback?.serviceRevisionArn], ["ROLLBACK_SUCCESSFUL", good.currentServiceRevisions?.[0]?.arn]);
     const after = await serviceOf(client, CLUSTER, "stuck");
@@ -174,23 +195,13 @@ describe("service deployment operations and parameters", () => {
     const second = await currentDeployment(client, CLUSTER, "stuck");
     assert.equal(second.status, "IN_PROGRESS");
     await client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: second.serviceDeploymentArn, stopType: "ABORT" }));
-    await server.settle();
+    await server.advance(1);
     const aborted = await deploymentOf(client, second.serviceDeploymentArn ?? "");
     assert.deepEqual([aborted.status, aborted.statusReason], ["STOPPED", "Service deployment stopped by StopServiceDeployment."]);
     assert.equal((await serviceOf(client, CLUSTER, "stuck")).deployments?.[0]?.rolloutState, "FAILED");
+    } finally {
+      await server.close();
+    }
   });
 
-  it("the deployments and revisions of a deleted service go with it", async () => {
-    await client.send(new DeleteServiceCommand({ cluster: CLUSTER, service: "pages", force: true }));
-    await server.settle();
-    assert.equal((await serviceOf(client, CLUSTER, "pages")).status, "INACTIVE");
-    assert.deepEqual(await deploymentsOf(client, CLUSTER, "pages"), []);
-  });
-
-  it("the advanced configuration is shown on the service as given", async () => {
-    await client.send(new CreateServiceCommand(serviceInput(CLUSTER, "shown", revisions.v1, setup, { strategy: "BLUE_GREEN", bakeTimeInMinutes: 2 })));
-    const service = await serviceOf(client, CLUSTER, "shown");
-    assert.deepEqual(service.loadBalancers?.[0]?.advancedConfiguration, { alternateTargetGroupArn: setup.green, productionListenerRule: setup.productionRule, testListenerRule: setup.testRule, roleArn: ECS_ELB_ROLE });
-    assert.deepEqual([service.deploymentConfiguration?.strategy, service.deploymentConfiguration?.bakeTimeInMinutes], ["BLUE_GREEN", 2]);
-  });
 });

@@ -5,7 +5,7 @@
 // test and production traffic. Weights are written through the ELB slice's own functions
 // (replaceRuleActions, replaceListenerDefaultActions), so a rule reads the same whether ECS or a
 // user changed it, and target groups start or stop being routed (and health checked) alike.
-import type { LoadBalancer } from "@aws-sdk/client-ecs";
+import type { LoadBalancer, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { replaceListenerDefaultActions } from "../api/elbv2/listeners";
 import { replaceRuleActions } from "../api/elbv2/rules";
@@ -14,6 +14,7 @@ import { ruleWeights } from "../domain/deploymentConfig";
 import { forwardWeights, withForwardWeights } from "../domain/elbv2Actions";
 import { parseElbArn } from "../domain/elbv2Arn";
 import { ApiError, InvalidParameterException } from "../protocol/errors";
+import { checkLoadBalancers } from "./ecsLoadBalancing";
 import type { Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 
@@ -30,19 +31,17 @@ function inScope(arn: string, scope: Scope): boolean {
 }
 
 /**
- * Checks what ECS will shift traffic with: the alternate target group and the listener rules exist
- * in the caller's account and region (the target group itself is checked with the service's other
- * load balancer settings). Messages are ecslite's: ECS's words are not published.
+ * Checks what ECS will shift traffic with: the alternate target group as ECS checks any target group
+ * of a service (checkLoadBalancers: it exists, a load balancer uses it, its target type fits), and
+ * the listener rules exist in the caller's account and region (ecslite's words for those: ECS's are
+ * not published).
  */
-export async function checkTrafficShiftResources(tx: Tx, scope: Scope, loadBalancers: readonly Wire<LoadBalancer>[]): Promise<void> {
+export async function checkTrafficShiftResources(tx: Tx, scope: Scope, loadBalancers: readonly Wire<LoadBalancer>[], def: Wire<TaskDefinition>): Promise<void> {
   for (const [i, lb] of loadBalancers.entries()) {
     const advanced = lb.advancedConfiguration;
     if (!advanced || lb.targetGroupArn === undefined) continue;
     const at = `loadBalancers[${i}].advancedConfiguration`;
-    const alternate = advanced.alternateTargetGroupArn ?? "";
-    if (!inScope(alternate, scope) || !parseElbArn(alternate, "targetgroup") || !(await tx.get("targetGroup", alternate))) {
-      throw new InvalidParameterException(`${at}.alternateTargetGroupArn: the target group ${alternate} does not exist.`);
-    }
+    await checkLoadBalancers(tx, scope, [{ targetGroupArn: advanced.alternateTargetGroupArn, containerName: lb.containerName, containerPort: lb.containerPort }], def);
     for (const [name, rule] of [
       ["productionListenerRule", advanced.productionListenerRule],
       ["testListenerRule", advanced.testListenerRule],

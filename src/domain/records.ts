@@ -66,6 +66,8 @@ export interface ServiceDeploymentRecord {
   progress: DeploymentProgress;
   /** Epoch ms of the last change. */
   updatedAt: number;
+  /** The service's deployments in the order they were created (createdAt may tie on a virtual clock). */
+  sequence: number;
 }
 
 export interface TaskSetRecord {

@@ -73,7 +73,7 @@ export async function startServiceDeployment(tx: Tx, ctx: RequestContext, start:
   const strategy = strategyOf(config);
   const now = ctx.clock.now();
   const advanced = shiftsTraffic(strategy) ? launch.loadBalancers.filter((lb) => lb.advancedConfiguration && lb.targetGroupArn) : [];
-  if (advanced.length) await checkTrafficShiftResources(tx, ctx, launch.loadBalancers);
+  if (advanced.length) await checkTrafficShiftResources(tx, ctx, launch.loadBalancers, start.taskDefinition);
   const resolvedLoadBalancers = advanced.length
     ? await Promise.all(launch.loadBalancers.map(async (lb) => ({ targetGroupArn: lb.advancedConfiguration ? await greenTargetGroupOf(tx, lb) : (lb.targetGroupArn ?? ""), ...(lb.advancedConfiguration?.productionListenerRule ? { productionListenerRule: lb.advancedConfiguration.productionListenerRule } : {}) })))
     : undefined;
@@ -111,6 +111,7 @@ export async function startServiceDeployment(tx: Tx, ctx: RequestContext, start:
     superseded.push(current ?? "");
   }
   const arn = arns.serviceDeployment(ctx, clusterName, serviceName, ctx.ids.token(21));
+  const earlier = await tx.list("serviceDeployment", { scope: ctx.scope, parent: service.serviceArn ?? "" });
   const record: ServiceDeploymentRecord = {
     deployment: {
       serviceDeploymentArn: arn,
@@ -124,6 +125,7 @@ export async function startServiceDeployment(tx: Tx, ctx: RequestContext, start:
     counts: { [targetRevisionArn]: { requested: primary?.desiredCount ?? 0, running: 0, pending: 0 } },
     progress: newProgress(strategy, config, others.length > 1),
     updatedAt: now,
+    sequence: Math.max(0, ...earlier.map((d) => d.sequence)) + 1,
   };
   await saveServiceDeployment(tx, record, [{ kind: "status", status: "PENDING" }]);
   await forgetOldDeployments(tx, service.serviceArn ?? "", now);
@@ -184,14 +186,17 @@ const listServiceDeployments: Handler<ListServiceDeploymentsRequest, ListService
   const after = input.nextToken === undefined ? undefined : decodeNextToken(input.nextToken);
   if (input.nextToken !== undefined && after === undefined) throw new InvalidParameterException("Invalid nextToken.");
   return ctx.store.transaction(async (tx) => {
-    const cluster = await activeCluster(tx, ctx, input.cluster);
+    // A service named by its ARN alone is in the ARN's cluster (the AWS CLI's list-service-deployments example).
+    const serviceArn = parseArn(input.service ?? "");
+    const clusterOfService = input.cluster === undefined && serviceArn?.resourceType === "service" && serviceArn.path.length === 2 ? serviceArn.path[0] : input.cluster;
+    const cluster = await activeCluster(tx, ctx, clusterOfService);
     const service = await existingService(tx, ctx, cluster, input.service ?? "");
     const statuses = new Set<string>(input.status ?? []);
     const { before, after: createdAfter } = input.createdAt ?? {};
     const records = (await tx.list("serviceDeployment", { scope: ctx.scope, parent: service.service.serviceArn ?? "" }))
       .filter((d) => (!statuses.size || statuses.has(d.progress.status)) && (createdAfter === undefined || (d.deployment.createdAt ?? 0) > createdAfter) && (before === undefined || (d.deployment.createdAt ?? 0) < before))
       // Newest first, as ECS lists them.
-      .sort((a, b) => (b.deployment.createdAt ?? 0) - (a.deployment.createdAt ?? 0) || ((a.deployment.serviceDeploymentArn ?? "") < (b.deployment.serviceDeploymentArn ?? "") ? -1 : 1));
+      .sort((a, b) => (b.deployment.createdAt ?? 0) - (a.deployment.createdAt ?? 0) || b.sequence - a.sequence);
     const start = after === undefined ? 0 : records.findIndex((d) => d.deployment.serviceDeploymentArn === after) + 1;
     const page = records.slice(start, start + pageSize);
     const more = start + pageSize < records.length;
