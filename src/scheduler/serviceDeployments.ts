@@ -5,7 +5,7 @@
 // PRIMARY), the listener rule weights it asks for, its service events, and the Lambda invocations
 // it wants made (OutboundCall, made by the scheduler outside any transaction).
 import type { Deployment, Service, ServiceRevision } from "@aws-sdk/client-ecs";
-import { shiftTraffic } from "../coupling/ecsTrafficShift";
+import { shiftTraffic } from "../coupling/ecsLoadBalancing";
 import { scopeOfArn } from "../domain/arn";
 import { type DeploymentChange, type DeploymentProgress, type HookExecution, isFinished, type LambdaOutcome, recordLambdaOutcome, STATUS_REASONS } from "../domain/deploymentMachine";
 import type { ServiceDeploymentRecord } from "../domain/records";

@@ -20,7 +20,7 @@ import type {
   StopServiceDeploymentResponse,
   TaskDefinition,
 } from "@aws-sdk/client-ecs";
-import { checkTrafficShiftResources, greenTargetGroupOf } from "../../coupling/ecsTrafficShift";
+import { checkTrafficShiftResources, greenTargetGroupOf } from "../../coupling/ecsLoadBalancing";
 import { arns, nameOf, parseArn, scopeKey, scopeOfArn } from "../../domain/arn";
 import { shiftsTraffic, strategyOf } from "../../domain/deploymentConfig";
 import { continueHook, type DeploymentStatus, isFinished, newProgress, requestStop, supersede } from "../../domain/deploymentMachine";
