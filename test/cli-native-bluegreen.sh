@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# ECS's own BLUE_GREEN deployment with the AWS CLI (aws ecs, aws elbv2) against a fresh ecslite: an
+# ALB whose production rule forwards to the blue target group and whose test rule to the green one;
+# a service first deployed ROLLING behind blue; then UpdateService with a new revision and
+# deploymentConfiguration strategy BLUE_GREEN, a 5-minute bake time and a PAUSE hook at
+# POST_TEST_TRAFFIC_SHIFT. The green revision scales up in the green target group, test traffic moves
+# to it, the deployment pauses, continue-service-deployment lets production traffic move, blue is
+# kept for the bake time, then its targets drain and it scales in. The listener rules, the target
+# health and the service deployment are shown at each stage.
+# Starts `node dist/src/cli.js --in-memory --clock virtual --port <free port> --task-step-ms 0` itself
+# (build first), prints each command and its output (the transcript, on stdout:
+# docs/transcripts/native-blue-green-aws-cli.txt), checks values with --query, and exits non-zero
+# at the first wrong value. Between steps it asks the scheduler to settle and moves the virtual clock.
+# Usage: test/cli-native-bluegreen.sh      (from anywhere; needs node, aws and curl)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_DEFAULT_OUTPUT=json AWS_PAGER=""
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_ECS
+
+PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})')
+URL="http://127.0.0.1:$PORT"
+LOG=$(mktemp)
+node "$ROOT/dist/src/cli.js" --in-memory --clock virtual --port "$PORT" --task-step-ms 0 --log-level error --check-responses >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$LOG" && break
+  kill -0 "$SERVER" 2>/dev/null || { cat "$LOG" >&2; echo "FAIL: ecslite did not start" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "listening on" "$LOG" || { echo "FAIL: ecslite did not start within 10 s" >&2; exit 1; }
+echo "# ecslite: node dist/src/cli.js --in-memory --clock virtual --port $PORT --task-step-ms 0 --check-responses; $(aws --version 2>&1)"
+
+# The command line as typed: arguments with shell characters in single quotes.
+show() {
+  local line="\$ aws" a
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_./:=,@+%-]+$ ]]; then line+=" $a"; else line+=" '${a//\'/\'\\\'\'}'"; fi
+  done
+  echo "$line --endpoint-url $URL"
+}
+# Runs an aws command, prints it and its output; the output stays in $OUT.
+run() {
+  show "$@"
+  if ! OUT=$(aws "$@" --endpoint-url "$URL" 2>&1); then echo "$OUT"; echo "FAIL: the command failed" >&2; exit 1; fi
+  echo "$OUT"
+}
+# Runs an aws command that must be refused; its error stays in $OUT.
+refused() {
+  show "$@"
+  if OUT=$(aws "$@" --endpoint-url "$URL" 2>&1); then echo "$OUT"; echo "FAIL: the command should have been refused" >&2; exit 1; fi
+  echo "$OUT"
+}
+expect() { # expect WHAT EXPECTED  (compares with $OUT)
+  if [ "$OUT" != "$2" ]; then echo "FAIL: $1: got '$OUT', expected '$2'" >&2; exit 1; fi
+  echo "# ok: $1 = $2"
+}
+settle() { curl -fsS -X POST "$URL/_ecslite/scheduler/settle" >/dev/null; }
+# Moves the virtual clock; the scheduler converges before the call returns.
+advance() { echo "# the clock moves $1 s"; curl -fsS -X POST "$URL/_ecslite/clock" -d "{\"advanceSeconds\": $1}" >/dev/null; }
+
+NET='awsvpcConfiguration={subnets=[subnet-1,subnet-2],securityGroups=[sg-1]}'
+weights() { # weights RULE: the rule's forward weights as "<blue> <green>"
+  aws elbv2 describe-rules --rule-arns "$1" --endpoint-url "$URL" \
+    --query "Rules[0].Actions[0].ForwardConfig.TargetGroups[?TargetGroupArn=='$BLUE_TG'].Weight | [0]" --output text
+}
+
+# The load balancer: an ALB, blue and green target groups (healthy 2 x 5 s after registration,
+# deregistration delay 30 s), a listener with a production rule to blue and a test rule to green.
+run elbv2 create-load-balancer --name shop --subnets subnet-1 subnet-2 --query 'LoadBalancers[0].LoadBalancerArn' --output text
+LB_ARN=$OUT
+for color in blue green; do
+  run elbv2 create-target-group --name "web-$color" --protocol HTTP --port 8080 --vpc-id vpc-1 --target-type ip \
+    --health-check-interval-seconds 5 --health-check-timeout-seconds 2 --healthy-threshold-count 2 \
+    --query 'TargetGroups[0].TargetGroupArn' --output text
+  if [ "$color" = blue ]; then BLUE_TG=$OUT; else GREEN_TG=$OUT; fi
+  run elbv2 modify-target-group-attributes --target-group-arn "$OUT" --attributes Key=deregistration_delay.timeout_seconds,Value=30 \
+    --query "Attributes[?Key=='deregistration_delay.timeout_seconds'].Value" --output text
+  expect "$color deregistration delay" 30
+done
+run elbv2 create-listener --load-balancer-arn "$LB_ARN" --protocol HTTP --port 80 --default-actions "Type=forward,TargetGroupArn=$BLUE_TG" \
+  --query 'Listeners[0].ListenerArn' --output text
+LISTENER=$OUT
+run elbv2 create-rule --listener-arn "$LISTENER" --priority 1 --conditions '[{"Field":"http-header","HttpHeaderConfig":{"HttpHeaderName":"X-Environment","Values":["test"]}}]' \
+  --actions "Type=forward,TargetGroupArn=$GREEN_TG" --query 'Rules[0].RuleArn' --output text
+TEST_RULE=$OUT
+run elbv2 create-rule --listener-arn "$LISTENER" --priority 2 --conditions 'Field=path-pattern,Values=/*' \
+  --actions "Type=forward,TargetGroupArn=$BLUE_TG" --query 'Rules[0].RuleArn' --output text
+PROD_RULE=$OUT
+
+# ECS: the cluster, two revisions, the service deployed ROLLING behind blue.
+run ecs create-cluster --cluster-name shop --query cluster.status --output text
+expect "cluster status" ACTIVE
+for image in web:1 web:2; do
+  run ecs register-task-definition --family web --requires-compatibilities FARGATE --network-mode awsvpc --cpu 256 --memory 512 \
+    --container-definitions "[{\"name\":\"app\",\"image\":\"$image\",\"portMappings\":[{\"containerPort\":8080}]}]" \
+    --query taskDefinition.taskDefinitionArn --output text
+done
+LB="[{\"targetGroupArn\":\"$BLUE_TG\",\"containerName\":\"app\",\"containerPort\":8080,\"advancedConfiguration\":{\"alternateTargetGroupArn\":\"$GREEN_TG\",\"productionListenerRule\":\"$PROD_RULE\",\"testListenerRule\":\"$TEST_RULE\",\"roleArn\":\"arn:aws:iam::000000000000:role/ecs-elb-role\"}}]"
+run ecs create-service --cluster shop --service-name web --task-definition web:1 --desired-count 2 --launch-type FARGATE \
+  --network-configuration "$NET" --load-balancers "$LB" \
+  --query 'service.[status,deploymentConfiguration.strategy,length(deployments)]' --output text
+expect "service" "ACTIVE	ROLLING	1"
+advance 10
+run ecs list-service-deployments --cluster shop --service web
+run ecs list-service-deployments --cluster shop --service web --query 'serviceDeployments[0].status' --output text
+expect "first deployment" SUCCESSFUL
+run elbv2 describe-target-health --target-group-arn "$BLUE_TG" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text
+expect "blue targets" "healthy	healthy"
+
+# The blue/green deployment: web:2, BLUE_GREEN, 5 minutes of bake time, a pause after the test traffic shift.
+run ecs update-service --cluster shop --service web --task-definition web:2 \
+  --deployment-configuration '{"strategy":"BLUE_GREEN","bakeTimeInMinutes":5,"lifecycleHooks":[{"targetType":"PAUSE","lifecycleStages":["POST_TEST_TRAFFIC_SHIFT"]}]}' \
+  --query 'service.[currentServiceDeployment,deploymentConfiguration.strategy]' --output text
+SD=$(cut -f1 <<<"$OUT")
+settle
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[status,lifecycleStage,targetServiceRevision.runningTaskCount]' --output text
+expect "SCALE_UP: green runs, its targets in their initial checks" "IN_PROGRESS	SCALE_UP	2"
+run elbv2 describe-target-health --target-group-arn "$GREEN_TG" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text
+expect "green targets" "initial	initial"
+OUT=$(weights "$PROD_RULE"); expect "production rule: blue's weight" 100
+OUT=$(weights "$TEST_RULE"); expect "test rule: blue's weight (green 0 until the test traffic shift)" 100
+advance 10
+run ecs describe-service-deployments --service-deployment-arns "$SD"
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[lifecycleStage,lifecycleHookDetails[0].status]' --output text
+expect "paused after the test traffic shift" "POST_TEST_TRAFFIC_SHIFT	AWAITING_ACTION"
+HOOK=$(aws ecs describe-service-deployments --service-deployment-arns "$SD" --endpoint-url "$URL" --query 'serviceDeployments[0].lifecycleHookDetails[0].hookId' --output text)
+run elbv2 describe-rules --rule-arns "$TEST_RULE" "$PROD_RULE"
+OUT=$(weights "$TEST_RULE"); expect "test rule: blue's weight" 0
+OUT=$(weights "$PROD_RULE"); expect "production rule: blue's weight" 100
+run ecs describe-services --cluster shop --services web --query 'services[0].deployments[].[id,status,taskDefinition,desiredCount,runningCount,rolloutState]' --output text
+
+# Continue: production traffic moves to green; blue is kept for the bake time.
+run ecs continue-service-deployment --service-deployment-arn "$SD" --hook-id "$HOOK" --action CONTINUE
+settle
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[lifecycleStage,targetServiceRevision.requestedProductionTrafficWeight,sourceServiceRevisions[0].requestedProductionTrafficWeight]' --output text
+expect "bake time" "BAKE_TIME	100	0"
+OUT=$(weights "$PROD_RULE"); expect "production rule: blue's weight" 0
+run elbv2 describe-rules --rule-arns "$PROD_RULE" --query 'Rules[0].Actions[0].ForwardConfig.TargetGroups'
+advance 300
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[status,lifecycleStage]' --output text
+expect "after the bake time: blue's targets drain" "IN_PROGRESS	CLEAN_UP"
+run elbv2 describe-target-health --target-group-arn "$BLUE_TG" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text
+expect "blue targets" "draining	draining"
+advance 30
+run ecs describe-service-deployments --service-deployment-arns "$SD"
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[status,lifecycleStage]' --output text
+expect "done" "SUCCESSFUL	CLEAN_UP"
+run ecs describe-services --cluster shop --services web --query 'services[0].deployments[].[status,taskDefinition,runningCount,rolloutState]' --output text
+expect "blue scaled in" "PRIMARY	arn:aws:ecs:us-east-1:000000000000:task-definition/web:2	2	COMPLETED"
+REVISION=$(aws ecs describe-service-deployments --service-deployment-arns "$SD" --endpoint-url "$URL" --query 'serviceDeployments[0].targetServiceRevision.arn' --output text)
+run ecs describe-service-revisions --service-revision-arns "$REVISION"
+run ecs describe-service-revisions --service-revision-arns "$REVISION" --query 'serviceRevisions[0].resolvedConfiguration.loadBalancers[0].targetGroupArn' --output text
+expect "green revision's target group" "$GREEN_TG"
+run ecs list-service-deployments --cluster shop --service web --query 'serviceDeployments[].status' --output text
+expect "deployments, newest first" "SUCCESSFUL	SUCCESSFUL"
+echo "# native blue/green: all checks passed"
