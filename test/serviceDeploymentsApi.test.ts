@@ -18,7 +18,7 @@ import {
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { currentDeployment, deploymentOf, deploymentsOf, ECS_ELB_ROLE, LAMBDA_ROLE, serviceInput, serviceOf, type TrafficSetup, trafficSetup } from "./deploymentFixtures";
+import { currentDeployment, deploymentOf, deploymentsOf, ECS_ELB_ROLE, LAMBDA_ROLE, serviceInput, serviceOf, trafficOf, type TrafficSetup, trafficSetup } from "./deploymentFixtures";
 import { startTestServer, type TestServer } from "./harness";
 import { NETWORK, type Revisions, setupCluster } from "./taskSetFixtures";
 
@@ -204,4 +204,46 @@ describe("service deployments that cannot finish", () => {
     }
   });
 
+
+  it("the circuit breaker works for BLUE_GREEN too: green fails to start, the deployment rolls back, traffic never moved", async () => {
+    const server = await startTestServer({ stepMs: 1000 });
+    const client = server.client();
+    const revisions = await setupCluster(client, CLUSTER);
+    try {
+      const setup = await trafficSetup(server.elb(), "breaker");
+      const failing =
+        (
+          await client.send(
+            new RegisterTaskDefinitionCommand({
+              family: "web",
+              requiresCompatibilities: ["FARGATE"],
+              networkMode: "awsvpc",
+              cpu: "256",
+              memory: "512",
+              containerDefinitions: [{ name: "app", image: "web:broken", portMappings: [{ containerPort: 8080 }], environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
+            }),
+          )
+        ).taskDefinition?.taskDefinitionArn ?? "";
+      const config = { strategy: "BLUE_GREEN" as const, deploymentCircuitBreaker: { enable: true, rollback: true } };
+      // The virtual clock jumps: move it in steps, so tasks and targets have their moments in between.
+      const pass = async (seconds: number) => {
+        for (let t = 0; t < seconds; t += 5) await server.advance(5);
+      };
+      await client.send(new CreateServiceCommand(serviceInput(CLUSTER, "breaker", revisions.v1, setup, { ...config, strategy: "ROLLING" })));
+      await pass(30);
+      assert.equal((await currentDeployment(client, CLUSTER, "breaker")).status, "SUCCESSFUL");
+      await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "breaker", taskDefinition: failing, deploymentConfiguration: config }));
+      await pass(60);
+      const sd = await currentDeployment(client, CLUSTER, "breaker");
+      assert.deepEqual([sd.status, sd.statusReason, sd.deploymentCircuitBreaker?.status], ["ROLLBACK_SUCCESSFUL", "ECS deployment circuit breaker: tasks failed to start.", "TRIGGERED"]);
+      assert.ok((sd.deploymentCircuitBreaker?.failureCount ?? 0) >= 3);
+      assert.equal(sd.rollback?.serviceRevisionArn, sd.sourceServiceRevisions?.[0]?.arn);
+      const service = await serviceOf(client, CLUSTER, "breaker");
+      assert.deepEqual(service.deployments?.map((d) => [d.status, d.taskDefinition, d.rolloutState]), [["PRIMARY", revisions.v1, "COMPLETED"]]);
+      assert.ok(service.events?.some((e) => /deployment failed: tasks failed to start/.test(e.message ?? "")));
+      assert.deepEqual(await trafficOf(server.elb(), setup), [0, 100, 0, 100], "production (and test) traffic stayed on blue");
+    } finally {
+      await server.close();
+    }
+  });
 });
