@@ -14,8 +14,8 @@ export interface Invocation {
   credentialScope: string;
 }
 
-/** What a function answers: a result object, or a function error. */
-export type FunctionBehaviour = (payload: Record<string, unknown>, call: number) => Record<string, unknown> | { functionError: string };
+/** What a function answers: a result object, a function error, or nothing until `hang` settles (a function still running). */
+export type FunctionBehaviour = (payload: Record<string, unknown>, call: number) => Record<string, unknown> | { functionError: string } | { hang: Promise<void> };
 
 export interface FakeLambda {
   readonly url: string;
@@ -53,7 +53,8 @@ export async function startFakeLambda(): Promise<FakeLambda> {
       invocations.push({ functionName, payload, credentialScope });
       const call = invocations.filter((i) => i.functionName === functionName).length;
       const result = behaviour(payload, call);
-      if ("functionError" in result) send(200, { errorMessage: result.functionError, errorType: "Error" }, { "x-amz-function-error": "Unhandled", "x-amz-executed-version": "$LATEST" });
+      if ("hang" in result && result.hang instanceof Promise) void result.hang.then(() => (res.writable ? send(200, { hookStatus: "SUCCEEDED" }) : undefined));
+      else if ("functionError" in result) send(200, { errorMessage: result.functionError, errorType: "Error" }, { "x-amz-function-error": "Unhandled", "x-amz-executed-version": "$LATEST" });
       else send(200, result, { "x-amz-executed-version": "$LATEST" });
     });
   });
@@ -63,6 +64,10 @@ export async function startFakeLambda(): Promise<FakeLambda> {
     url: `http://127.0.0.1:${port}`,
     invocations,
     define: (arn, behaviour) => functions.set(arn, behaviour),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -63,6 +63,9 @@ async function stopSupersededDeployments(tx: Tx, record: ServiceRecord, now: num
   return rest;
 }
 
+/** How often a service with a Lambda invocation in flight is looked at again (to remake it after a restart). */
+export const IN_FLIGHT_RECHECK_MS = 30_000;
+
 const STOPPED_FACTS = (now: number): DeploymentFacts => ({ now, targetSteady: false, targetDrained: false, sourceSteady: false, sourceDrained: false, extrasDrained: false, serviceSteady: false, hasSource: false });
 const NO_IDS = { token: () => "", uuid: () => "" };
 
@@ -329,6 +332,9 @@ async function reconcileEcsService(tx: Tx, stored: ServiceRecord, env: Reconcile
     const next: ServiceDeploymentRecord = { ...sd, progress, counts };
     if (deploymentChanged(sd, next)) await saveServiceDeployment(tx, { ...next, updatedAt: env.now }, changes);
     calls.push(...lambdaCallsOf(next, claimed.inFlight));
+    // While an invocation is in flight the service is looked at again now and then: the call is made
+    // once per process, and a process started after a crash makes the ones left unanswered.
+    if (claimed.inFlight.length) wakeAt = earliest(wakeAt, env.now + IN_FLIGHT_RECHECK_MS);
   }
   const counts = countTasks(observeTasks(book.tasks, aroundNow));
   let status = service.status;
