@@ -21,7 +21,7 @@ export interface RowKey {
 function key(arn: string | undefined, parent: string | undefined, name: string | undefined, due?: number, counts?: ClusterCounts): RowKey {
   const a = arn ?? "";
   const scope = scopeOfAnyArn(a);
-  return { arn: a, scope: scope ? scopeKey(scope) : "", parent: parent ?? "", name: name ?? "", due: due ?? null, ...(counts ? { counts } : {}) };
+  return { arn: a, scope: scope ? scopeKey(scope) : "", parent: parent ?? "", name: name ?? "", due: due ?? null, counts };
 }
 
 /** Where a cluster's retired tasks (TaskRecord.retired) are listed: apart from its live tasks. */

@@ -7,11 +7,14 @@ import { jsonDialect, jsonNestingDepth, MAX_NESTING_DEPTH } from "./validate";
 
 export const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 
+/** One decoder for every request: decode() without streaming keeps no state between calls. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     throw new SerializationException("The request body is not valid UTF-8.");
   }

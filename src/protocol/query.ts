@@ -8,6 +8,9 @@ import type { OperationModel, Shape, ServiceModel, StructureShape } from "./mode
 import type { ApiRequest, ApiResponse, ParsedRequest, WireProtocol } from "./protocol";
 import { MAX_NESTING_DEPTH, queryDialect } from "./validate";
 
+/** One decoder for every request: decode() without streaming keeps no state between calls. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
 export const XML_CONTENT_TYPE = "text/xml";
 
@@ -229,7 +232,7 @@ export function queryProtocol(options: QueryProtocolOptions): WireProtocol {
     parse(request: ApiRequest): ParsedRequest {
       let text: string;
       try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(request.body);
+        text = UTF8.decode(request.body);
       } catch {
         throw new MalformedQueryString("The request body is not valid UTF-8.");
       }

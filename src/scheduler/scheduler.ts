@@ -45,6 +45,8 @@ export class Scheduler {
   private readonly calls = new Map<string, Promise<void>>();
   private readonly aborter = new AbortController();
   private readonly lambda: LambdaInvoker;
+  /** The timer is set to run a pass at once. */
+  private passSoon = false;
 
   constructor(
     private readonly store: Store,
@@ -69,6 +71,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.passSoon = false;
     await this.running;
     // Calls under way are abandoned unrecorded; the next start makes them again.
     this.aborter.abort();
@@ -99,8 +102,15 @@ export class Scheduler {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    // A pass is already coming at once: every request that changes state wakes the loop, and
+    // re-arming the timer each time costs more than the request's own store work.
+    if (delayMs === 0 && this.passSoon) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.loop(), delayMs);
+    this.passSoon = delayMs === 0;
+    this.timer = setTimeout(() => {
+      this.passSoon = false;
+      void this.loop();
+    }, delayMs);
   }
 
   private async loop(): Promise<void> {

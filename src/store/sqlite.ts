@@ -41,8 +41,10 @@ export class SqliteStore implements Store {
   private readonly dataVersion: Statement | undefined;
   private readonly getDoc: Statement;
   private readonly replace: Statement;
-  private readonly getCounts: Statement;
-  private readonly upsert: Statement;
+  private readonly getKey: Statement;
+  private readonly insertRow: Statement;
+  private readonly updateRow: Statement;
+  private readonly updateDoc: Statement;
   private readonly deleteRow: Statement;
   private readonly deleteCountedRow: Statement;
   private readonly dueRows: Statement;
@@ -63,6 +65,8 @@ export class SqliteStore implements Store {
   private readonly pendingTotals = new Map<string, { scope: string; parent: string; counts: Record<string, number> }>();
 
   private readonly documents = new Map<Kind, Map<string, unknown>>();
+  /** Committed totals by parent, as read (frozen); forgotten when a commit changes them. */
+  private readonly totalsCache = new Map<string, Totals>();
   private cachedCount = 0;
   private lastDataVersion: unknown;
 
@@ -102,11 +106,11 @@ export class SqliteStore implements Store {
     // Another connection (another process on the same directory) committing changes this.
     this.dataVersion = file ? prepare("PRAGMA data_version").pluck() : undefined;
     this.getDoc = prepare("SELECT doc FROM resources WHERE kind = ? AND arn = ?").pluck();
-    this.getCounts = prepare("SELECT scope, parent, counts FROM resources WHERE kind = ? AND arn = ?");
-    this.upsert = prepare(
-      `INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (kind, arn) DO UPDATE SET scope = excluded.scope, parent = excluded.parent, name = excluded.name, due = excluded.due, counts = excluded.counts, doc = excluded.doc`,
-    );
+    this.getKey = prepare("SELECT scope, parent, name, counts FROM resources WHERE kind = ? AND arn = ?");
+    this.insertRow = prepare("INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    this.updateRow = prepare("UPDATE resources SET scope = ?, parent = ?, name = ?, due = ?, counts = ?, doc = ? WHERE kind = ? AND arn = ?");
+    // The usual update keeps the row's place (scope, parent, name): their index entries stay untouched.
+    this.updateDoc = prepare("UPDATE resources SET due = ?, counts = ?, doc = ? WHERE kind = ? AND arn = ?");
     this.replace = prepare("INSERT OR REPLACE INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.deleteRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ?");
     this.deleteCountedRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ? RETURNING scope, parent, counts");
@@ -215,8 +219,9 @@ export class SqliteStore implements Store {
   }
 
   private flushTotals(): void {
-    for (const t of this.pendingTotals.values()) {
+    for (const [key, t] of this.pendingTotals) {
       for (const name in t.counts) if (t.counts[name] !== 0) this.addTotal.run(t.scope, t.parent, name, t.counts[name]);
+      this.totalsCache.delete(key);
     }
     this.pendingTotals.clear();
   }
@@ -244,6 +249,7 @@ export class SqliteStore implements Store {
   private forgetDocuments(): void {
     this.documents.clear();
     this.cachedCount = 0;
+    this.totalsCache.clear();
   }
 
   private parse(stored: string | Buffer): unknown {
@@ -279,16 +285,22 @@ export class SqliteStore implements Store {
     put: <K extends Kind>(kind: K, doc: Records[K]): void => {
       const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
       this.beginWrite();
-      if (COUNTED_KINDS.has(kind)) {
-        const old = this.getCounts.get(kind, key.arn) as { scope: string; parent: string; counts: string | null } | undefined;
-        if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, JSON.parse(old.counts) as Totals, -1);
-        if (key.counts) addTotals(this.pendingTotals, key.scope, key.parent, key.counts, 1);
-      }
+      const old = this.getKey.get(kind, key.arn) as { scope: string; parent: string; name: string; counts: string | null } | undefined;
+      if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, JSON.parse(old.counts) as Totals, -1);
+      if (key.counts) addTotals(this.pendingTotals, key.scope, key.parent, key.counts, 1);
+      const counts = key.counts ? JSON.stringify(key.counts) : null;
       const stored = encodeDocument(kind, doc);
+      if (!old) this.insertRow.run(kind, key.arn, key.scope, key.parent, key.name, key.due, counts, stored);
       // A compacted document goes in as a new row, at the end of the table, where such rows pack
       // densely; updated in place it would keep the page its larger live version filled alone.
-      (typeof stored === "string" ? this.upsert : this.replace).run(kind, key.arn, key.scope, key.parent, key.name, key.due, key.counts ? JSON.stringify(key.counts) : null, stored);
-      this.forget(kind, key.arn);
+      else if (typeof stored !== "string") this.replace.run(kind, key.arn, key.scope, key.parent, key.name, key.due, counts, stored);
+      else if (old.scope === key.scope && old.parent === key.parent && old.name === key.name) this.updateDoc.run(key.due, counts, stored, kind, key.arn);
+      else this.updateRow.run(key.scope, key.parent, key.name, key.due, counts, stored, kind, key.arn);
+      const byArn = this.cached(kind);
+      if (byArn.delete(key.arn)) this.cachedCount--;
+      // What was just written is what the next request will read (a task set after UpdateTaskSet):
+      // kept, frozen, so it is not parsed again. Tasks are many and mostly listed: not kept here.
+      if (kind !== "task") this.remember(byArn, key.arn, deepFreeze(doc));
     },
     remove: (kind: Kind, arn: string): void => {
       this.beginWrite();
@@ -314,10 +326,19 @@ export class SqliteStore implements Store {
     },
     count: (kind: Kind, query: ListQuery): number => this.listStatement(query, true).get(...listParams(kind, query, true)) as number,
     totals: (scope: string, parent: string): Totals => {
-      const totals: Record<string, number> = {};
-      for (const [name, value] of this.totalsOf.all(scope, parent) as [string, number][]) totals[name] = value;
-      const pending = this.pendingTotals.get(`${scope}\u0000${parent}`);
-      if (pending) addCounts(totals, pending.counts, 1);
+      const key = `${scope}\u0000${parent}`;
+      let committed = this.totalsCache.get(key);
+      if (!committed) {
+        const read: Record<string, number> = {};
+        for (const [name, value] of this.totalsOf.all(scope, parent) as [string, number][]) read[name] = value;
+        committed = Object.freeze(read);
+        if (this.totalsCache.size >= CACHED_DOCUMENTS) this.totalsCache.clear();
+        this.totalsCache.set(key, committed);
+      }
+      const pending = this.pendingTotals.get(key);
+      if (!pending) return committed;
+      const totals = { ...committed };
+      addCounts(totals, pending.counts, 1);
       return totals;
     },
     due: (now: number, limit: number): DueRow[] => this.dueRows.all(now, limit) as DueRow[],

@@ -11,7 +11,6 @@ import type {
   DescribeClustersRequest,
   DescribeClustersResponse,
   Failure,
-  KeyValuePair,
   ListClustersRequest,
   ListClustersResponse,
   PutClusterCapacityProvidersRequest,
@@ -161,16 +160,27 @@ const createCluster: Handler<CreateClusterRequest, CreateClusterResponse> = asyn
  * The cluster as DescribeClusters shows it for the requested `include` fields. Settings come with
  * any include (the AWS CLI's describe-clusters example with ATTACHMENTS lists them).
  */
-function presented(record: ClusterRecord, cluster: Wire<Cluster>, include: ReadonlySet<string>, stats: KeyValuePair[], now: number): Wire<Cluster> {
-  const { tags, settings, statistics: _stats, configuration, attachments: _attachments, attachmentsStatus: _status, ...rest } = cluster;
-  return {
-    ...rest,
-    statistics: include.has("STATISTICS") ? stats : [],
-    tags: include.has("TAGS") ? tags ?? [] : [],
-    ...(include.size > 0 ? { settings: settings ?? [] } : {}),
-    ...(include.has("CONFIGURATIONS") && configuration ? { configuration } : {}),
-    ...(include.has("ATTACHMENTS") ? { attachments: [], ...presentedAttachments(record.cluster, record.attachmentsInProgress, now) } : {}),
-  };
+function presented(record: ClusterRecord, include: ReadonlySet<string>, summary: ClusterSummary, now: number): Wire<Cluster> {
+  const cluster = record.cluster;
+  // Members set to undefined are not serialised. Object.assign, not rest-destructuring or a spread
+  // adding members the cluster may lack: in Node 20's V8 those build a new hidden class per call.
+  return Object.assign(
+    {},
+    cluster,
+    {
+      activeServicesCount: summary.activeServicesCount,
+      runningTasksCount: summary.runningTasksCount,
+      pendingTasksCount: summary.pendingTasksCount,
+      registeredContainerInstancesCount: summary.registeredContainerInstancesCount,
+      statistics: include.has("STATISTICS") ? summary.statistics : [],
+      tags: include.has("TAGS") ? cluster.tags ?? [] : [],
+      settings: include.size > 0 ? cluster.settings ?? [] : undefined,
+      configuration: include.has("CONFIGURATIONS") ? cluster.configuration : undefined,
+      attachments: include.has("ATTACHMENTS") ? [] : undefined,
+      attachmentsStatus: undefined,
+    },
+    include.has("ATTACHMENTS") ? presentedAttachments(cluster, record.attachmentsInProgress, now) : undefined,
+  );
 }
 
 const describeClusters: Handler<DescribeClustersRequest, DescribeClustersResponse> = async (input, ctx) =>
@@ -184,7 +194,7 @@ const describeClusters: Handler<DescribeClustersRequest, DescribeClustersRespons
       if (!record) failures.push({ arn, reason: "MISSING" });
       else {
         const summary = await summaryOf(tx, ctx, record.cluster);
-        clusters.push(presented(record, withCounts(record.cluster, summary), include, summary.statistics, ctx.clock.now()));
+        clusters.push(presented(record, include, summary, ctx.clock.now()));
       }
     }
     return { clusters, failures };

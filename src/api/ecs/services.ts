@@ -152,8 +152,9 @@ export async function taskSetsOf(tx: Tx, service: Wire<Service>): Promise<TaskSe
 
 /** The service as ECS returns it: task sets and the primary's parameters for task-set controllers. */
 export async function presentService(tx: Tx, record: ServiceRecord, includeTags: boolean): Promise<Wire<Service>> {
-  const { tags, ...service } = record.service;
-  const shown: Wire<Service> = { ...service, ...(includeTags ? { tags: tags ?? [] } : {}) };
+  const service = record.service;
+  // An undefined member is not serialised (and a spread is far cheaper than rest-destructuring).
+  const shown: Wire<Service> = { ...service, tags: includeTags ? service.tags ?? [] : undefined };
   // The service's revisions are its deployments seen as revisions: one state, two views.
   if (controllerOf(service) === "ECS") return { ...shown, currentServiceRevisions: currentServiceRevisions(service) };
   // Task sets come with their tags here, include or not (a DescribeServices output shows "tags": []).
