@@ -104,21 +104,36 @@ function lookup(context: ConditionContext, key: string): readonly string[] | und
   return typeof value === "string" ? [value] : value;
 }
 
-/** One condition operator block: every key in it must hold. */
-function conditionHolds(operatorName: string, block: Record<string, string | string[] | boolean | number>, context: ConditionContext): boolean {
+type Condition = (context: ConditionContext) => boolean;
+
+/**
+ * One condition operator block, compiled once (operator, qualifier and expected values parsed when
+ * the policy is loaded): every key in it must hold.
+ */
+function compileCondition(operatorName: string, block: Record<string, string | string[] | boolean | number>): Condition {
   let operator = operatorName;
   let qualifier: "ForAllValues" | "ForAnyValue" | undefined;
   const colon = operator.indexOf(":");
   if (colon > 0) {
     const prefix = operator.slice(0, colon);
-    if (prefix !== "ForAllValues" && prefix !== "ForAnyValue") return false; // unknown: fail closed
+    if (prefix !== "ForAllValues" && prefix !== "ForAnyValue") return () => false; // unknown: fail closed
     qualifier = prefix;
     operator = operator.slice(colon + 1);
   }
   const ifExists = operator.endsWith("IfExists");
   if (ifExists) operator = operator.slice(0, -"IfExists".length);
-  for (const [key, raw] of Object.entries(block)) {
-    const expected = asList(raw as string | string[]).map(String);
+  const keys = Object.entries(block).map(([key, raw]) => ({ key, expected: asList(raw as string | string[]).map(String) }));
+  return (context) => conditionHolds(operator, qualifier, ifExists, keys, context);
+}
+
+function conditionHolds(
+  operator: string,
+  qualifier: "ForAllValues" | "ForAnyValue" | undefined,
+  ifExists: boolean,
+  keys: readonly { key: string; expected: readonly string[] }[],
+  context: ConditionContext,
+): boolean {
+  for (const { key, expected } of keys) {
     const actual = lookup(context, key);
     if (operator === "Null") {
       const wantsNull = expected[0]?.toLowerCase() === "true";
@@ -153,7 +168,7 @@ interface CompiledStatement {
   readonly notAction?: Matcher;
   readonly resource?: Matcher;
   readonly notResource?: Matcher;
-  readonly conditions: readonly [string, Record<string, string | string[] | boolean | number>][];
+  readonly conditions: readonly Condition[];
 }
 
 function compileStatement(statement: Statement): CompiledStatement | undefined {
@@ -167,7 +182,7 @@ function compileStatement(statement: Statement): CompiledStatement | undefined {
     notAction: matcher(statement.NotAction, true),
     resource: matcher(statement.Resource, false),
     notResource: matcher(statement.NotResource, false),
-    conditions: Object.entries(statement.Condition ?? {}),
+    conditions: Object.entries(statement.Condition ?? {}).map(([operator, block]) => compileCondition(operator, block)),
   };
 }
 
@@ -188,8 +203,8 @@ function statementApplies(statement: CompiledStatement, request: AuthorizationRe
   if (statement.notAction?.(request.action)) return false;
   if (statement.resource && !statement.resource(request.resource)) return false;
   if (statement.notResource?.(request.resource)) return false;
-  for (const [operator, block] of statement.conditions) {
-    if (!conditionHolds(operator, block, request.context)) return false;
+  for (const condition of statement.conditions) {
+    if (!condition(request.context)) return false;
   }
   return true;
 }

@@ -77,10 +77,12 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
     if (isRootPrincipal(credential.principalArn)) return;
     const needsTags = readsTags.get(credential.accessKeyId) === true;
     for (const target of authorizationTargets(service.signingName, operation, input, caller)) {
-      const context: Record<string, string | readonly string[]> = { ...target.context };
-      context["aws:PrincipalArn"] = caller.principal;
-      context["aws:PrincipalAccount"] = caller.account;
-      context["aws:RequestedRegion"] = caller.region;
+      // Object.assign: a spread copy given new members costs Node 20's V8 a new hidden class per call.
+      const context: Record<string, string | readonly string[]> = Object.assign({}, target.context, {
+        "aws:PrincipalArn": caller.principal,
+        "aws:PrincipalAccount": caller.account,
+        "aws:RequestedRegion": caller.region,
+      });
       // Tags are read only for the caller's own resources: another account's ARN must answer exactly
       // as a resource that does not exist, or a tag condition would tell whether it exists and how it is tagged.
       if (needsTags && !target.resource.endsWith("*") && inCallerScope(target.resource, caller)) {

@@ -1,9 +1,11 @@
 // AWS Signature Version 4 verification. The canonical request (headers, path, query, the part
 // where client and server can disagree) is built by AWS's own signing implementation,
-// @smithy/signature-v4, over exactly the headers the client signed; the hashing and HMAC steps are
-// node:crypto. Signatures are compared in constant time. Errors carry the names and messages AWS
-// clients know.
-import { createHash, createHmac, createSecretKey, hash, type KeyObject, timingSafeEqual } from "node:crypto";
+// @smithy/signature-v4, over exactly the headers the client signed; for the form every AWS JSON
+// and Query request takes (POST /, no query string, signed headers listed in order) it is built
+// here, to the same text (a property test holds the two equal). The hashing and HMAC steps are
+// one-shot node:crypto hashes. Signatures are compared in constant time. Errors carry the names
+// and messages AWS clients know.
+import { createHash, createHmac, hash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Hash } from "@smithy/hash-node";
 import { getCanonicalHeaders, SignatureV4 } from "@smithy/signature-v4";
@@ -49,6 +51,39 @@ const INVALID_TOKEN = "The security token included in the request is invalid.";
 /** SHA-256 in hex; the one-shot crypto.hash (Node 20.12+) is a third of createHash's cost. */
 const sha256Hex: (data: string | Buffer) => string =
   typeof hash === "function" ? (data) => hash("sha256", data, "hex") : (data) => createHash("sha256").update(data).digest("hex");
+
+const sha256: (data: Buffer) => Buffer = typeof hash === "function" ? (data) => hash("sha256", data, "buffer") : (data) => createHash("sha256").update(data).digest();
+
+/** A signing key with its HMAC pads (RFC 2104): HMAC-SHA256 as two one-shot hashes costs a fifth of createHmac. */
+interface SigningKey {
+  readonly innerPad: Buffer;
+  readonly outerPad: Buffer;
+}
+
+function signingKeyOf(key: Buffer): SigningKey {
+  // Derived keys are 32 bytes, within SHA-256's 64-byte block.
+  const innerPad = Buffer.alloc(64, 0x36);
+  const outerPad = Buffer.alloc(64, 0x5c);
+  for (let i = 0; i < key.length; i++) {
+    innerPad[i] ^= key[i];
+    outerPad[i] ^= key[i];
+  }
+  return { innerPad, outerPad };
+}
+
+/** Scratch space for the two HMAC blocks (verification is synchronous: one request at a time uses it). */
+const innerBlock = Buffer.alloc(64 + 1024);
+const outerBlock = Buffer.alloc(64 + 32);
+
+/** HMAC-SHA256 of an ASCII message, in hex. */
+export function hmacHex(key: SigningKey, message: string): string {
+  if (message.length > innerBlock.length - 64) return createHmac("sha256", Buffer.from(key.innerPad.map((b) => b ^ 0x36))).update(message).digest("hex");
+  key.innerPad.copy(innerBlock, 0);
+  const length = 64 + innerBlock.write(message, 64, "latin1");
+  key.outerPad.copy(outerBlock, 0);
+  sha256(innerBlock.subarray(0, length)).copy(outerBlock, 64);
+  return sha256Hex(outerBlock);
+}
 
 /** The form every AWS SDK and CLI sends; anything else goes through the field-by-field parse. */
 const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/;
@@ -97,11 +132,12 @@ function formatAmzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 }
 
-/** Whether two signatures are equal, in time that does not depend on where they differ. */
+/** Whether two signatures (hex, of equal length when well formed) are equal, in time that does not depend on where they differ. */
 function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  return x.length === y.length && timingSafeEqual(x, y);
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 type HttpRequest = Parameters<typeof getCanonicalHeaders>[0];
@@ -116,6 +152,34 @@ class CanonicalRequests extends SignatureV4 {
   of(request: HttpRequest, signedHeaders: ReadonlySet<string>, payloadHash: string): string {
     return this.createCanonicalRequest(request, getCanonicalHeaders(request, undefined, signedHeaders as Set<string>), payloadHash);
   }
+}
+
+const canonicalRequests = new CanonicalRequests();
+
+/** The canonical request as @smithy/signature-v4 builds it (the reference for every request form). */
+export function referenceCanonicalRequest(method: string, path: string, headers: Readonly<Record<string, string>>, signedHeaders: readonly string[], payloadHash: string): string {
+  const queryAt = path.indexOf("?");
+  const query = queryAt < 0 ? {} : queryOf(path.slice(queryAt + 1));
+  const request = { method, protocol: "http:", hostname: headers.host, path: queryAt < 0 ? path : path.slice(0, queryAt), query, headers: { ...headers } };
+  return canonicalRequests.of(request, new Set(signedHeaders), payloadHash);
+}
+
+/** Names in strictly increasing order (sorted, no repeats), as every SDK lists them. */
+function strictlySorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1] < names[i])) return false;
+  return true;
+}
+
+/**
+ * The canonical request. POST / without a query string, with the signed headers listed in order
+ * (every AWS JSON and Query request an SDK sends), is built here to the text smithy builds (values
+ * trimmed, runs of whitespace made one space); any other form goes to smithy.
+ */
+export function canonicalRequest(method: string, path: string, headers: Readonly<Record<string, string>>, signedHeaders: readonly string[], payloadHash: string): string {
+  if (path !== "/" || !strictlySorted(signedHeaders)) return referenceCanonicalRequest(method, path, headers, signedHeaders, payloadHash);
+  let text = `${method}\n/\n\n`;
+  for (const name of signedHeaders) text += `${name}:${headers[name].trim().replace(/\s+/g, " ")}\n`;
+  return `${text}\n${signedHeaders.join(";")}\n${payloadHash}`;
 }
 
 function queryOf(query: string): Record<string, string | string[]> {
@@ -140,21 +204,30 @@ interface DateWindow {
 }
 
 export class SigV4Verifier {
-  private readonly canonical = new CanonicalRequests();
   private window: DateWindow = { second: Number.NaN, earliest: "", latest: "" };
-  /** Derived signing keys by key, date and region: they change once a day. */
-  private readonly signingKeys = new Map<string, KeyObject>();
+  /** Derived signing keys by key, date, region and service: they change once a day. */
+  private readonly signingKeys = new Map<string, SigningKey>();
+  /** The key the last request used: most traffic is one credential, one region, all day. */
+  private lastKey: { credential: SigningCredential; date: string; region: string; service: string; key: SigningKey } | undefined;
 
   constructor(private readonly lookup: (accessKeyId: string) => SigningCredential | undefined) {}
 
-  private signingKey(credential: SigningCredential, date: string, region: string, service: string): KeyObject {
+  private signingKey(credential: SigningCredential, date: string, region: string, service: string): SigningKey {
+    const last = this.lastKey;
+    if (last && last.credential === credential && last.date === date && last.region === region && last.service === service) return last.key;
+    const key = this.derivedKey(credential, date, region, service);
+    this.lastKey = { credential, date, region, service, key };
+    return key;
+  }
+
+  private derivedKey(credential: SigningCredential, date: string, region: string, service: string): SigningKey {
     const cacheKey = `${credential.accessKeyId}\u0000${credential.secretAccessKey}\u0000${date}\u0000${region}\u0000${service}`;
     let key = this.signingKeys.get(cacheKey);
     if (!key) {
       const kDate = createHmac("sha256", `AWS4${credential.secretAccessKey}`).update(date).digest();
       const kRegion = createHmac("sha256", kDate).update(region).digest();
       const kService = createHmac("sha256", kRegion).update(service).digest();
-      key = createSecretKey(createHmac("sha256", kService).update("aws4_request").digest());
+      key = signingKeyOf(createHmac("sha256", kService).update("aws4_request").digest());
       if (this.signingKeys.size >= 1000) this.signingKeys.clear();
       this.signingKeys.set(cacheKey, key);
     }
@@ -208,13 +281,10 @@ export class SigV4Verifier {
       if (value === undefined) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
       headers[name] = value;
     }
-    const queryAt = request.path.indexOf("?");
-    const path = queryAt < 0 ? request.path : request.path.slice(0, queryAt);
-    const query = queryAt < 0 ? {} : queryOf(request.path.slice(queryAt + 1));
-    const canonicalRequest = this.canonical.of({ method: request.method, protocol: "http:", hostname: headers.host, path, query, headers }, new Set(auth.signedHeaders), bodyHash);
+    const canonical = canonicalRequest(request.method, request.path, headers, auth.signedHeaders, bodyHash);
     const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-    const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const expected = createHmac("sha256", this.signingKey(credential, auth.date, auth.region, auth.service)).update(stringToSign).digest("hex");
+    const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+    const expected = hmacHex(this.signingKey(credential, auth.date, auth.region, auth.service), stringToSign);
     if (!constantTimeEqual(expected, auth.signature)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
     return auth;
   }
