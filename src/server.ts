@@ -83,6 +83,7 @@ function randomIdSource(): IdSource {
   const pool = new RandomPool();
   return {
     hex32: () => pool.take(16).toString("hex"),
+    taskId: () => Date.now().toString(16).padStart(12, "0").slice(-12) + pool.take(10).toString("hex"),
     // 19 digits, never starting with 0.
     digits19: () => (1_000_000_000_000_000_000n + (pool.take(8).readBigUInt64BE() % 9_000_000_000_000_000_000n)).toString(),
     uuid: () => randomUUID(),

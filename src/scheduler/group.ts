@@ -265,7 +265,7 @@ export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate
       group: template.group,
       tags: template.tags,
       ordinal: ordinalBase + started.length,
-      id: env.ids.hex32(),
+      id: env.ids.taskId(),
       now: env.now,
       placed: !waiting,
       stepMs: env.config.stepMs,

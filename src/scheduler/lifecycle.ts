@@ -77,13 +77,22 @@ function cpuArchitectureOf(def: Wire<TaskDefinition>): string {
 }
 
 /**
- * A task's private IP in 10.0.0.0/8, from 24 bits of its id: it becomes a load balancer target id,
- * so two tasks sharing one is made unlikely (about 1 in 6 million for 10 tasks of a target group).
+ * The random part of a task id, which the task's network identity is made of: its first 12 hex
+ * digits are its creation time (IdSource.taskId), shared by the tasks one pass starts.
+ */
+function randomPart(id: string): string {
+  return id.slice(12);
+}
+
+/**
+ * A task's private IP in 10.0.0.0/8, from 24 random bits of its id: it becomes a load balancer
+ * target id, so two tasks sharing one is made unlikely (about 1 in 6 million for 10 tasks of a target group).
  */
 function privateIp(id: string): string {
-  const a = parseInt(id.slice(0, 2), 16);
-  const b = parseInt(id.slice(2, 4), 16);
-  const c = parseInt(id.slice(4, 6), 16) % 254 + 1;
+  const bits = randomPart(id);
+  const a = parseInt(bits.slice(0, 2), 16);
+  const b = parseInt(bits.slice(2, 4), 16);
+  const c = parseInt(bits.slice(4, 6), 16) % 254 + 1;
   return `10.${a}.${b}.${c}`;
 }
 
@@ -95,13 +104,14 @@ export function newTask(spec: NewTaskSpec): TaskRecord {
   const subnet = subnets.length ? subnets[spec.ordinal % subnets.length] : undefined;
   const az = `${spec.scope.region}${"abc"[spec.ordinal % 3]}`;
   const ip = privateIp(spec.id);
+  const nic = randomPart(spec.id);
   const containers: Wire<Container>[] = (def.containerDefinitions ?? []).map((c) => ({
     containerArn: `arn:aws:ecs:${spec.scope.region}:${spec.scope.account}:container/${spec.clusterName}/${spec.id}/${c.name}`,
     taskArn,
     name: c.name,
     image: c.image,
     lastStatus: "PENDING",
-    networkInterfaces: awsvpc ? [{ attachmentId: spec.id.slice(0, 8), privateIpv4Address: ip }] : [],
+    networkInterfaces: awsvpc ? [{ attachmentId: nic.slice(0, 8), privateIpv4Address: ip }] : [],
     healthStatus: "UNKNOWN",
     ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}),
     ...(c.memory !== undefined ? { memory: String(c.memory) } : {}),
@@ -136,8 +146,8 @@ export function newTask(spec: NewTaskSpec): TaskRecord {
             status: "PRECREATED",
             details: [
               { name: "subnetId", value: subnet },
-              { name: "networkInterfaceId", value: `eni-${spec.id.slice(0, 17)}` },
-              { name: "macAddress", value: `0e:${spec.id.slice(0, 2)}:${spec.id.slice(2, 4)}:${spec.id.slice(4, 6)}:${spec.id.slice(6, 8)}:${spec.id.slice(8, 10)}` },
+              { name: "networkInterfaceId", value: `eni-${nic.slice(0, 17)}` },
+              { name: "macAddress", value: `0e:${nic.slice(0, 2)}:${nic.slice(2, 4)}:${nic.slice(4, 6)}:${nic.slice(6, 8)}:${nic.slice(8, 10)}` },
               { name: "privateDnsName", value: `ip-${ip.replace(/\./g, "-")}.ec2.internal` },
               { name: "privateIPv4Address", value: ip },
             ],

@@ -22,8 +22,11 @@ const AUTO_VACUUM_INCREMENTAL = 2;
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** Parsed documents kept at most (per store); the oldest go first. */
+/** Parsed documents kept at most (per store); when full, all are forgotten at once. */
 const CACHED_DOCUMENTS = 20_000;
+
+/** Kinds whose written documents are kept for the next read: the ones requests read by key. */
+const KEPT_ON_WRITE: ReadonlySet<Kind> = new Set<Kind>(["cluster", "service", "taskSet", "serviceRevision", "serviceDeployment", "taskDefinition", "containerInstance", "capacityProvider", "accountSetting", "loadBalancer", "targetGroup", "listener", "listenerRule"]);
 
 interface Queued {
   run(): void;
@@ -299,8 +302,9 @@ export class SqliteStore implements Store {
       const byArn = this.cached(kind);
       if (byArn.delete(key.arn)) this.cachedCount--;
       // What was just written is what the next request will read (a task set after UpdateTaskSet):
-      // kept, frozen, so it is not parsed again. Tasks are many and mostly listed: not kept here.
-      if (kind !== "task") this.remember(byArn, key.arn, deepFreeze(doc));
+      // kept, frozen, so it is not parsed again. Tasks and event batches are many, large and mostly
+      // listed: not kept.
+      if (KEPT_ON_WRITE.has(kind)) this.remember(byArn, key.arn, deepFreeze(doc));
     },
     remove: (kind: Kind, arn: string): void => {
       this.beginWrite();

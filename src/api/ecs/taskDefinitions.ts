@@ -28,9 +28,19 @@ import type { Handler, RequestContext } from "../context";
 import { inScope } from "./resolve";
 import { MAX_PAGE_SIZE } from "./paging";
 
-async function revisionsOf(tx: Tx, ctx: RequestContext, family: string): Promise<TaskDefinitionRecord[]> {
+/**
+ * The family's highest revision (0 when it has none). Revisions run 1..N and are never removed
+ * (deleted ones stay DELETE_IN_PROGRESS), so the count of the family's rows says it without reading
+ * them: a family registered on every deploy has thousands. Should the rows not be 1..N, they are read.
+ */
+async function latestRevision(tx: Tx, ctx: RequestContext, family: string): Promise<number> {
+  const count = await tx.count("taskDefinition", { scope: ctx.scope, parent: "", name: family });
+  if (count === 0) return 0;
+  const last = await tx.get("taskDefinition", arns.taskDefinition(ctx, family, count));
+  const next = await tx.get("taskDefinition", arns.taskDefinition(ctx, family, count + 1));
+  if (last && !next) return count;
   const records = await tx.list("taskDefinition", { scope: ctx.scope, parent: "", name: family });
-  return records.sort((a, b) => (a.taskDefinition.revision ?? 0) - (b.taskDefinition.revision ?? 0));
+  return Math.max(0, ...records.map((r) => r.taskDefinition.revision ?? 0));
 }
 
 /**
@@ -43,8 +53,12 @@ export async function findTaskDefinition(tx: Tx, ctx: RequestContext, reference:
   // Another account's or region's ARN names nothing here, with or without a revision.
   if (reference.startsWith("arn:") && !inScope(reference, ctx)) return undefined;
   if (ref.revision !== undefined) return tx.get("taskDefinition", arns.taskDefinition(ctx, ref.family, ref.revision));
-  const active = (await revisionsOf(tx, ctx, ref.family)).filter((r) => r.taskDefinition.status === "ACTIVE");
-  return active[active.length - 1];
+  // The newest revision is almost always the ACTIVE one: look from the top down.
+  for (let revision = await latestRevision(tx, ctx, ref.family); revision > 0; revision--) {
+    const record = await tx.get("taskDefinition", arns.taskDefinition(ctx, ref.family, revision));
+    if (record?.taskDefinition.status === "ACTIVE") return record;
+  }
+  return undefined;
 }
 
 /** An ACTIVE task definition for new tasks, services or task sets. */
@@ -72,8 +86,7 @@ const registerTaskDefinition: Handler<RegisterTaskDefinitionRequest, RegisterTas
   if (tagError) throw new InvalidParameterException(tagError);
   return ctx.store.transaction(async (tx) => {
     const family = input.family ?? "";
-    const revisions = await revisionsOf(tx, ctx, family);
-    const revision = (revisions[revisions.length - 1]?.taskDefinition.revision ?? 0) + 1;
+    const revision = (await latestRevision(tx, ctx, family)) + 1;
     const { tags: _tags, ...definition } = input;
     const taskDefinition: Wire<TaskDefinition> = {
       ...definition,

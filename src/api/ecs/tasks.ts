@@ -154,7 +154,7 @@ const startTask: Handler<StartTaskRequest, StartTaskResponse> = async (input, ct
           group: groupOf(input, def),
           tags: standaloneTags(input, def),
           ordinal: i,
-          id: ctx.ids.hex32(),
+          id: ctx.ids.taskId(),
           now: ctx.clock.now(),
           placed: true,
           stepMs: ctx.config.stepMs,
