@@ -6,7 +6,7 @@
 // maximumPercent and minimumHealthyPercent; BLUE_GREEN, LINEAR and CANARY scale each group to what
 // the machine asks, and shift listener rule weights as it asks. Task-set controllers: the service
 // follows its task sets.
-import type { Deployment, Service, ServiceRevision, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Deployment, Service, Tag, TaskDefinition } from "@aws-sdk/client-ecs";
 import { syncTaskTargets, targetHealthOfTasks, withTargetHealth } from "../coupling/ecsLoadBalancing";
 import { scopeKey, scopeOfArn } from "../domain/arn";
 import { shiftsTraffic } from "../domain/deploymentConfig";
@@ -368,4 +368,3 @@ function countsOf(sd: ServiceDeploymentRecord, deployments: readonly Wire<Deploy
   return counts;
 }
 
-export type { ServiceRevision };

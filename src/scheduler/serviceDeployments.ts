@@ -4,7 +4,7 @@
 // service's `deployments` (the other view of the same state: rollout states, which deployment is
 // PRIMARY), the listener rule weights it asks for, its service events, and the Lambda invocations
 // it wants made (OutboundCall, made by the scheduler outside any transaction).
-import type { Deployment, Service, ServiceRevision } from "@aws-sdk/client-ecs";
+import type { Deployment, ServiceRevision } from "@aws-sdk/client-ecs";
 import { shiftTraffic } from "../coupling/ecsLoadBalancing";
 import { scopeOfArn } from "../domain/arn";
 import { type DeploymentChange, type DeploymentProgress, type HookExecution, isFinished, type LambdaOutcome, recordLambdaOutcome, STATUS_REASONS } from "../domain/deploymentMachine";
@@ -203,4 +203,3 @@ export async function recordLambdaAnswer(tx: Tx, call: LambdaCall, outcome: Lamb
   if (service && (service.reconcileAt === undefined || service.reconcileAt > now)) await tx.put("service", { ...service, reconcileAt: now });
 }
 
-export type { Service };
