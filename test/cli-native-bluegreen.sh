@@ -60,9 +60,10 @@ settle() { curl -fsS -X POST "$URL/_ecslite/scheduler/settle" >/dev/null; }
 advance() { echo "# the clock moves $1 s"; curl -fsS -X POST "$URL/_ecslite/clock" -d "{\"advanceSeconds\": $1}" >/dev/null; }
 
 NET='awsvpcConfiguration={subnets=[subnet-1,subnet-2],securityGroups=[sg-1]}'
-weights() { # weights RULE: the rule's forward weights as "<blue> <green>"
-  aws elbv2 describe-rules --rule-arns "$1" --endpoint-url "$URL" \
-    --query "Rules[0].Actions[0].ForwardConfig.TargetGroups[?TargetGroupArn=='$BLUE_TG'].Weight | [0]" --output text
+# describe-rules of the test and production rules, blue's and green's weights in each: "<test blue> <test green>\n<production blue> <production green>".
+rules() {
+  run elbv2 describe-rules --rule-arns "$TEST_RULE" "$PROD_RULE" \
+    --query "Rules[].[Actions[0].ForwardConfig.TargetGroups[?TargetGroupArn=='$BLUE_TG'].Weight | [0], Actions[0].ForwardConfig.TargetGroups[?TargetGroupArn=='$GREEN_TG'].Weight | [0]]" --output text
 }
 
 # The load balancer: an ALB, blue and green target groups (healthy 2 x 5 s after registration,
@@ -102,11 +103,8 @@ run ecs create-service --cluster shop --service-name web --task-definition web:1
   --query 'service.[status,deploymentConfiguration.strategy,length(deployments)]' --output text
 expect "service" "ACTIVE	ROLLING	1"
 advance 10
-run ecs list-service-deployments --cluster shop --service web
-run ecs list-service-deployments --cluster shop --service web --query 'serviceDeployments[0].status' --output text
-expect "first deployment" SUCCESSFUL
-run elbv2 describe-target-health --target-group-arn "$BLUE_TG" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text
-expect "blue targets" "healthy	healthy"
+run ecs list-service-deployments --cluster shop --service web --query 'serviceDeployments[].[status,targetServiceRevisionArn]' --output text
+expect "first deployment" "SUCCESSFUL	$(cut -f2 <<<"$OUT")"
 
 # The blue/green deployment: web:2, BLUE_GREEN, 5 minutes of bake time, a pause after the test traffic shift.
 run ecs update-service --cluster shop --service web --task-definition web:2 \
@@ -118,16 +116,17 @@ run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'se
 expect "SCALE_UP: green runs, its targets in their initial checks" "IN_PROGRESS	SCALE_UP	2"
 run elbv2 describe-target-health --target-group-arn "$GREEN_TG" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text
 expect "green targets" "initial	initial"
-OUT=$(weights "$PROD_RULE"); expect "production rule: blue's weight" 100
-OUT=$(weights "$TEST_RULE"); expect "test rule: blue's weight (green 0 until the test traffic shift)" 100
+rules
+expect "test and production traffic on blue (green at weight 0)" "100	0
+100	0"
 advance 10
 run ecs describe-service-deployments --service-deployment-arns "$SD"
-run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[lifecycleStage,lifecycleHookDetails[0].status]' --output text
-expect "paused after the test traffic shift" "POST_TEST_TRAFFIC_SHIFT	AWAITING_ACTION"
-HOOK=$(aws ecs describe-service-deployments --service-deployment-arns "$SD" --endpoint-url "$URL" --query 'serviceDeployments[0].lifecycleHookDetails[0].hookId' --output text)
-run elbv2 describe-rules --rule-arns "$TEST_RULE" "$PROD_RULE"
-OUT=$(weights "$TEST_RULE"); expect "test rule: blue's weight" 0
-OUT=$(weights "$PROD_RULE"); expect "production rule: blue's weight" 100
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[lifecycleStage,lifecycleHookDetails[0].status,lifecycleHookDetails[0].hookId]' --output text
+HOOK=$(cut -f3 <<<"$OUT")
+expect "paused after the test traffic shift" "POST_TEST_TRAFFIC_SHIFT	AWAITING_ACTION	$HOOK"
+rules
+expect "test traffic on green, production on blue" "0	100
+100	0"
 run ecs describe-services --cluster shop --services web --query 'services[0].deployments[].[id,status,taskDefinition,desiredCount,runningCount,rolloutState]' --output text
 
 # Continue: production traffic moves to green; blue is kept for the bake time.
@@ -135,23 +134,23 @@ run ecs continue-service-deployment --service-deployment-arn "$SD" --hook-id "$H
 settle
 run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[lifecycleStage,targetServiceRevision.requestedProductionTrafficWeight,sourceServiceRevisions[0].requestedProductionTrafficWeight]' --output text
 expect "bake time" "BAKE_TIME	100	0"
-OUT=$(weights "$PROD_RULE"); expect "production rule: blue's weight" 0
-run elbv2 describe-rules --rule-arns "$PROD_RULE" --query 'Rules[0].Actions[0].ForwardConfig.TargetGroups'
+rules
+expect "test and production traffic on green" "0	100
+0	100"
 advance 300
 run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[status,lifecycleStage]' --output text
 expect "after the bake time: blue's targets drain" "IN_PROGRESS	CLEAN_UP"
 run elbv2 describe-target-health --target-group-arn "$BLUE_TG" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text
 expect "blue targets" "draining	draining"
 advance 30
-run ecs describe-service-deployments --service-deployment-arns "$SD"
-run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[status,lifecycleStage]' --output text
-expect "done" "SUCCESSFUL	CLEAN_UP"
+run ecs describe-service-deployments --service-deployment-arns "$SD" --query 'serviceDeployments[0].[status,lifecycleStage,targetServiceRevision.arn]' --output text
+REVISION=$(cut -f3 <<<"$OUT")
+expect "done" "SUCCESSFUL	CLEAN_UP	$REVISION"
 run ecs describe-services --cluster shop --services web --query 'services[0].deployments[].[status,taskDefinition,runningCount,rolloutState]' --output text
 expect "blue scaled in" "PRIMARY	arn:aws:ecs:us-east-1:000000000000:task-definition/web:2	2	COMPLETED"
-REVISION=$(aws ecs describe-service-deployments --service-deployment-arns "$SD" --endpoint-url "$URL" --query 'serviceDeployments[0].targetServiceRevision.arn' --output text)
 run ecs describe-service-revisions --service-revision-arns "$REVISION"
-run ecs describe-service-revisions --service-revision-arns "$REVISION" --query 'serviceRevisions[0].resolvedConfiguration.loadBalancers[0].targetGroupArn' --output text
-expect "green revision's target group" "$GREEN_TG"
-run ecs list-service-deployments --cluster shop --service web --query 'serviceDeployments[].status' --output text
-expect "deployments, newest first" "SUCCESSFUL	SUCCESSFUL"
+run ecs list-service-deployments --cluster shop --service web
+run ecs list-service-deployments --cluster shop --service web --query 'serviceDeployments[].[status,targetServiceRevisionArn]' --output text
+expect "deployments, newest first" "SUCCESSFUL	$REVISION
+SUCCESSFUL	$(tail -1 <<<"$OUT" | cut -f2)"
 echo "# native blue/green: all checks passed"
