@@ -10,6 +10,7 @@ import { currentDeployment, DRAINED_AFTER_SECONDS, HEALTHY_AFTER_SECONDS, LAMBDA
 import { startTestServer, type TestServer } from "./harness";
 import { type FakeLambda, startFakeLambda } from "./lambdaServer";
 import { type Revisions, setupCluster } from "./taskSetFixtures";
+import { EventSource } from "eventsource";
 
 const CLUSTER = "hooks";
 const FUNCTION = "arn:aws:lambda:us-east-1:000000000000:function:approve";
@@ -91,6 +92,11 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
   it("FAILED rolls the deployment back", async () => {
     lambda.define(FUNCTION, () => ({ hookStatus: "FAILED" }));
     const setup = await rolledOut("reject");
+    // ECS Deployment State Change events, as a consumer of the event stream reads them.
+    const received: { detail: Record<string, unknown> }[] = [];
+    const stream = new EventSource(`${server.url}/_ecslite/events?detail-type=${encodeURIComponent("ECS Deployment State Change")}&cluster=${CLUSTER}`);
+    stream.onmessage = (message) => received.push(JSON.parse(message.data) as { detail: Record<string, unknown> });
+    await new Promise<void>((resolve) => (stream.onopen = () => resolve()));
     await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "reject", taskDefinition: revisions.v2, deploymentConfiguration: hookedConfiguration("POST_TEST_TRAFFIC_SHIFT") }));
     await server.advance(HEALTHY_AFTER_SECONDS);
     assert.equal((await currentDeployment(client, CLUSTER, "reject")).status, "ROLLBACK_IN_PROGRESS", "green's targets drain");
@@ -103,6 +109,12 @@ describe("AWS_LAMBDA lifecycle hooks", () => {
     const messages = service.events?.map((e) => e.message ?? "") ?? [];
     assert.ok(messages.some((m) => m.includes("deployment failed: hook execution failure(s) detected")), messages.join("\n"));
     assert.ok(messages.some((m) => m.includes(`(${FUNCTION}) at POST_TEST_TRAFFIC_SHIFT failed: the function returned hookStatus FAILED`)), messages.join("\n"));
+    const green = (await serviceOf(client, CLUSTER, "reject")).events?.find((e) => e.message?.includes("deployment failed:"))?.message?.match(/ecs-svc\/\d+/)?.[0];
+    for (let i = 0; i < 100 && !received.some((e) => e.detail.eventName === "SERVICE_DEPLOYMENT_FAILED"); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    stream.close();
+    const failed = received.find((e) => e.detail.eventName === "SERVICE_DEPLOYMENT_FAILED" && e.detail.deploymentId === green);
+    assert.ok(failed, JSON.stringify(received.map((e) => [e.detail.eventName, e.detail.deploymentId])));
+    assert.equal(failed.detail.reason, `ECS deployment ${green} failed: hook execution failure(s) detected.`);
   });
 
   it("a function that errors, or answers without a valid hookStatus, fails its hook", async () => {

@@ -117,7 +117,9 @@ export function serviceEvents(before: ServiceRecord | undefined, after: ServiceR
       for (const id of ids) {
         if (message === eventMessages.deploymentCompleted(serviceName, id)) events.push(deployment(id, "COMPLETED", reasonOf(id, "COMPLETED", `ECS deployment ${id} completed.`), at));
         else if (message === eventMessages.circuitBreaker(serviceName, id)) events.push(deployment(id, "FAILED", reasonOf(id, "FAILED", "ECS deployment circuit breaker: tasks failed to start."), at));
-        else if (message === eventMessages.rolledBack(serviceName, id)) events.push(deployment(id, "IN_PROGRESS", `ECS deployment circuit breaker: rolling back to deploymentId ${id}.`, at));
+        else if (message === eventMessages.rolledBack(serviceName, id)) events.push(deployment(id, "IN_PROGRESS", reasonOf(id, "IN_PROGRESS", `ECS deployment circuit breaker: rolling back to deploymentId ${id}.`), at));
+        // A blue/green, linear or canary deployment that failed (a lifecycle hook), in the circuit breaker's form.
+        else if (message.startsWith(`(service ${serviceName}) (deployment ${id}) deployment failed: `)) events.push(deployment(id, "FAILED", reasonOf(id, "FAILED", message.slice(message.indexOf("deployment failed: ") + 19)), at));
       }
     }
   }

@@ -77,8 +77,10 @@ export function rolesOf(record: ServiceDeploymentRecord): DeploymentRoles {
   return { targetId: deploymentIdOf(record.targetRevisionArn), ...(source ? { sourceId: deploymentIdOf(source) } : {}) };
 }
 
+/** Why a deployment failed, in words that follow "ECS deployment <id> failed: ". */
 function reasonOf(progress: DeploymentProgress): string {
-  return progress.statusReason ?? STATUS_REASONS.hookFailed;
+  const reason = progress.statusReason ?? STATUS_REASONS.hookFailed;
+  return (reason.startsWith("deployment failed: ") ? reason.slice("deployment failed: ".length) : reason).replace(/\.$/, "");
 }
 
 /**
