@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { CreateClusterCommand, CreateServiceCommand, CreateTaskSetCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { SqliteStore } from "../src/store/sqlite";
 import { runConvergenceBench } from "./convergence";
+import { runSoakBench } from "./soak";
 import { type LoadResult, runLoad, signedRequest } from "./load";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -193,7 +194,9 @@ async function scaleCurve(): Promise<{ taskSets: number; describeP50Ms: number; 
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? "throughput,memory,scale,convergence,auth").split(","));
+  // Parts by name: `npm run bench -- soak contention`, or BENCH_ONLY=...; the soak parts take minutes and run only when named.
+  const named = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+  const only = new Set(named.length ? named : (process.env.BENCH_ONLY ?? "throughput,memory,scale,convergence,auth").split(","));
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -323,9 +326,14 @@ async function main(): Promise<void> {
     }
   }
 
+  if (only.has("soak") || only.has("contention")) Object.assign(results, await runSoakBench(only));
+
+  // A soak-only run has its own results file, so it does not replace the throughput figures.
+  const soakOnly = [...only].every((part) => part === "soak" || part === "contention");
+  const output = soakOnly ? "bench/results/soak.json" : "bench/results/latest.json";
   mkdirSync(path.join(root, "bench/results"), { recursive: true });
-  writeFileSync(path.join(root, "bench/results/latest.json"), JSON.stringify(results, null, 2) + "\n");
-  console.log("written to bench/results/latest.json");
+  writeFileSync(path.join(root, output), JSON.stringify(results, null, 2) + "\n");
+  console.log(`written to ${output}`);
 }
 
 main().catch((error: unknown) => {

@@ -59,6 +59,7 @@ class TransactionCapture {
       due: (now, limit) => inner.due(now, limit),
       nextDue: () => inner.nextDue(),
       postpone: (kind, arn, until) => inner.postpone(kind, arn, until),
+      claim: (kind, arn) => inner.claim(kind, arn),
     };
   }
 

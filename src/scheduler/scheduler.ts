@@ -6,7 +6,8 @@
 // off on its own, so no row (however large, however broken) holds up the others.
 import type { Config } from "../config";
 import type { Logger } from "../logger";
-import type { DueRow, Store } from "../store/store";
+import { type RowKey, rowKeyOf } from "../domain/rowKeys";
+import type { DueRow, Store, Tx } from "../store/store";
 import type { Clock } from "./clock";
 import type { IdSource } from "../api/context";
 import { reconcileRow } from "./reconcile";
@@ -24,8 +25,9 @@ export const PASS_TRANSITION_BUDGET = 5_000;
 export const PASS_TIME_BUDGET_MS = 250;
 const YIELD_EVERY_MS = 5;
 /**
- * Task rows (standalone tasks stepping, stopped tasks due to be forgotten) are small steps: up to
- * this many share one transaction, so pruning an hour of churn is hundreds of deletes a commit.
+ * Task rows (standalone tasks stepping, stopped tasks due to be forgotten) are small steps: on a
+ * store that commits one transaction at a time, up to this many share one, so pruning an hour of
+ * churn is hundreds of deletes a commit.
  */
 export const TASK_ROWS_PER_TRANSACTION = 200;
 /** A row whose reconcile throws is logged and left alone for 1 s, doubling to 5 minutes, while the rest go on. */
@@ -137,32 +139,62 @@ export class Scheduler {
   /** One pass over what is due, within its budgets; true when it did something. */
   private async pass(): Promise<boolean> {
     const now = this.clock.now();
-    const due: DueRow[] = await this.store.transaction((tx) => tx.due(now, BATCH));
+    // In random order: replicas sharing one database list the same due rows, and would otherwise
+    // reconcile them in the same order, colliding on every one.
+    const due: DueRow[] = shuffled(await this.store.transaction((tx) => tx.due(now, BATCH)));
     this.stats.passes++;
     const started = performance.now();
     const transitionsBefore = this.stats.transitions;
     let yielded = started;
-    for (const work of batched(due)) {
-      if (work.length === 1) await this.reconcile(work[0]);
-      else await this.reconcileTogether(work);
-      const at = performance.now();
-      if (this.stats.transitions - transitionsBefore >= PASS_TRANSITION_BUDGET || at - started >= PASS_TIME_BUDGET_MS) break;
-      if (at - yielded >= YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        yielded = performance.now();
+    // Task rows share transactions where a commit is the cost (one connection, SQLite); with several
+    // connections (PostgreSQL) a long transaction would only collide more, so each runs alone, in parallel.
+    const parallelism = this.store.parallelism ?? 1;
+    const units = batched(due, parallelism > 1 ? 1 : TASK_ROWS_PER_TRANSACTION);
+    let next = 0;
+    let spent = false;
+    // As many reconciles at once as the store serves well (PostgreSQL's connections; SQLite: one).
+    const worker = async () => {
+      while (!spent && next < units.length) {
+        const work = units[next++];
+        if (work.length === 1) await this.reconcile(work[0]);
+        else await this.reconcileTogether(work);
+        const at = performance.now();
+        if (this.stats.transitions - transitionsBefore >= PASS_TRANSITION_BUDGET || at - started >= PASS_TIME_BUDGET_MS) spent = true;
+        if (at - yielded >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          yielded = performance.now();
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, units.length)) }, worker));
     return due.length > 0;
+  }
+
+  /**
+   * Reconciles a row if no other replica's scheduler is reconciling it now and it is still due as of
+   * this transaction (another replica may have reconciled it since the pass listed it).
+   */
+  private async reconcileIfDue(tx: Tx, row: DueRow): Promise<OutboundCall[]> {
+    const now = this.clock.now();
+    if (!(await tx.claim(row.kind, row.arn))) return []; // another replica is on it
+    const record = await tx.get(row.kind, row.arn);
+    if (!record) return [];
+    const due = (rowKeyOf[row.kind] as (r: unknown) => RowKey)(record).due;
+    if (due === null || due > now) return [];
+    return reconcileRow(tx, row, { now, config: this.config, ids: this.ids, stats: this.stats });
   }
 
   /** Reconciles task rows in one transaction; if it fails, each on its own (so only the failing one is backed off). */
   private async reconcileTogether(rows: readonly DueRow[]): Promise<void> {
     const cpu = process.cpuUsage();
     try {
-      await this.store.transaction(async (tx) => {
-        for (const row of rows) await reconcileRow(tx, row, { now: this.clock.now(), config: this.config, ids: this.ids, stats: this.stats });
+      const calls = await this.store.transaction(async (tx) => {
+        const made: OutboundCall[] = [];
+        for (const row of rows) made.push(...(await this.reconcileIfDue(tx, row)));
+        return made;
       });
       for (const row of rows) this.failures.delete(`${row.kind} ${row.arn}`);
+      for (const call of calls) this.call(call);
       const used = process.cpuUsage(cpu);
       this.stats.reconcileCpuMicros += used.user + used.system;
       this.stats.reconciles += rows.length;
@@ -176,7 +208,7 @@ export class Scheduler {
     const key = `${row.kind} ${row.arn}`;
     const cpu = process.cpuUsage();
     try {
-      const calls = await this.store.transaction((tx) => reconcileRow(tx, row, { now: this.clock.now(), config: this.config, ids: this.ids, stats: this.stats }));
+      const calls = await this.store.transaction((tx) => this.reconcileIfDue(tx, row));
       this.failures.delete(key);
       for (const call of calls) this.call(call);
     } catch (error) {
@@ -217,8 +249,8 @@ export class Scheduler {
   }
 }
 
-/** The due rows as units of work: task rows in groups of TASK_ROWS_PER_TRANSACTION, every other row alone. */
-function batched(due: readonly DueRow[]): DueRow[][] {
+/** The due rows as units of work: task rows in groups of `taskRows`, every other row alone. */
+function batched(due: readonly DueRow[], taskRows: number): DueRow[][] {
   const work: DueRow[][] = [];
   let tasks: DueRow[] = [];
   for (const row of due) {
@@ -227,11 +259,21 @@ function batched(due: readonly DueRow[]): DueRow[][] {
       continue;
     }
     tasks.push(row);
-    if (tasks.length === TASK_ROWS_PER_TRANSACTION) {
+    if (tasks.length === taskRows) {
       work.push(tasks);
       tasks = [];
     }
   }
   if (tasks.length) work.push(tasks);
   return work;
+}
+
+/** A copy in random order (Fisher-Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

@@ -19,8 +19,10 @@ const CONNECTION_LOST = new Set(["57P01", "57P02", "57P03", "53300"]);
 const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 /** Any constant: serializes migrations between replicas starting together. */
 const MIGRATION_LOCK = 4_245_566;
-/** Any other constant: transactions that lost a serialization race take turns (see transaction). */
+/** Any other constant: the class of the advisory locks transactions that lost a serialization race take turns on (see withRetries). */
 const CONTENTION_LOCK = 4_245_567;
+/** And the class of the locks a scheduler claims a row with for its transaction (Tx.claim). */
+const CLAIM_LOCK = 4_245_568;
 
 /** How long a transaction is retried before it fails with a store fault; covers a database restart. */
 export const TRANSACTION_RETRY_MS = 20_000;
@@ -58,19 +60,27 @@ function sqlState(error: unknown): string | undefined {
 }
 
 /** What a transaction does on its connection; it sets `wrote` when it changes anything. */
-type Work<T> = (client: PoolClient, writes: { wrote: boolean }) => T | Promise<T>;
+type Work<T> = (client: PoolClient, trace: Trace) => T | Promise<T>;
+
+/** What one attempt did: whether it wrote, and the first row it touched (the key its retries take turns on). */
+interface Trace {
+  wrote: boolean;
+  firstRow?: string;
+}
 
 /** A transaction's view on one connection; `wrote` tells whether it changed anything. */
-function txOn(client: PoolClient, options: StoreOptions, writes: { wrote: boolean }): Tx {
+function txOn(client: PoolClient, options: StoreOptions, writes: Trace): Tx {
   const parse = (text: string) => (options.freezeRecords ? deepFreeze(JSON.parse(text) as unknown) : (JSON.parse(text) as unknown));
   return {
     get: async <K extends Kind>(kind: K, arn: string) => {
+      writes.firstRow ??= `${kind} ${arn}`;
       const result = await client.query<{ doc: string }>({ name: "get", text: "SELECT doc FROM resources WHERE kind = $1 AND arn = $2", values: [kind, arn] });
       return result.rows[0] ? (parse(result.rows[0].doc) as Records[K]) : undefined;
     },
     put: async <K extends Kind>(kind: K, doc: Records[K]) => {
       writes.wrote = true;
       const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
+      writes.firstRow ??= `${kind} ${key.arn}`;
       await client.query({
         name: "put",
         text: `INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -80,6 +90,7 @@ function txOn(client: PoolClient, options: StoreOptions, writes: { wrote: boolea
     },
     remove: async (kind: Kind, arn: string) => {
       writes.wrote = true;
+      writes.firstRow ??= `${kind} ${arn}`;
       await client.query({ name: "remove", text: "DELETE FROM resources WHERE kind = $1 AND arn = $2", values: [kind, arn] });
     },
     list: async <K extends Kind>(kind: K, query: ListQuery) => {
@@ -110,6 +121,10 @@ function txOn(client: PoolClient, options: StoreOptions, writes: { wrote: boolea
       });
       return result.rows.map((r): DueRow => ({ kind: r.kind, arn: r.arn, due: Number(r.due) }));
     },
+    claim: async (kind: Kind, arn: string) => {
+      const result = await client.query<{ taken: boolean }>({ name: "claim", text: "SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS taken", values: [CLAIM_LOCK, `${kind} ${arn}`] });
+      return result.rows[0]?.taken === true;
+    },
     postpone: async (kind: Kind, arn: string, until: number) => {
       writes.wrote = true;
       await client.query({ name: "postpone", text: "UPDATE resources SET due = $1 WHERE kind = $2 AND arn = $3 AND due IS NOT NULL", values: [until, kind, arn] });
@@ -124,6 +139,8 @@ function txOn(client: PoolClient, options: StoreOptions, writes: { wrote: boolea
 
 export class PostgresStore implements Store {
   readonly description: string;
+  /** Half the pool: the scheduler's reconciles run four at a time, leaving connections for requests. */
+  readonly parallelism = 4;
 
   private constructor(
     private readonly pool: Pool,
@@ -178,9 +195,9 @@ export class PostgresStore implements Store {
   /**
    * Runs fn in a SERIALIZABLE transaction, again and again until it commits or TRANSACTION_RETRY_MS
    * runs out. Lost a serialization race: after a jittered backoff, and from then on holding a
-   * session lock that all such retries across the replicas take turns on (so a hot row's writers
-   * queue instead of colliding forever). Lost the connection: on a new one; if the commit itself was
-   * in flight, the transaction id says whether it happened.
+   * session lock on the row it touched first, which every such retry across the replicas takes turns
+   * on (so a hot row's writers queue instead of colliding forever). Lost the connection: on a new
+   * one; if the commit itself was in flight, the transaction id says whether it happened.
    */
   transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     return this.withRetries((client, writes) => fn(txOn(client, this.options, writes)));
@@ -195,16 +212,23 @@ export class PostgresStore implements Store {
 
   private async withRetries<T>(work: Work<T>): Promise<T> {
     const deadline = Date.now() + this.retryMs;
-    let contended = false;
+    // After a lost serialization race: the row the transaction touched first (its cluster, task set
+    // or service, as a rule), whose lock every retry touching it first takes turns on, on every replica.
+    let hotRow: string | undefined;
     let lastFailure: "contention" | "connection" = "connection";
     let lastError: unknown;
     for (let attempt = 1; Date.now() < deadline; attempt++) {
       let client: PoolClient | undefined;
       let broken = false;
+      let locked: string | undefined;
+      const trace: Trace = { wrote: false };
       try {
         client = await this.pool.connect();
-        if (contended) await client.query("SELECT pg_advisory_lock($1)", [CONTENTION_LOCK]);
-        const outcome = await this.attempt(client, work);
+        if (hotRow !== undefined) {
+          await client.query("SELECT pg_advisory_lock($1, hashtext($2))", [CONTENTION_LOCK, hotRow]);
+          locked = hotRow;
+        }
+        const outcome = await this.attempt(client, work, trace);
         if (outcome.done) return outcome.result;
         // The connection was lost while COMMIT was in flight: did it commit?
         broken = true;
@@ -215,7 +239,7 @@ export class PostgresStore implements Store {
         await sleep(backoff(attempt, 50, 1000));
       } catch (error) {
         if (SERIALIZATION_FAILURES.has(sqlState(error) ?? "")) {
-          contended = true;
+          hotRow ??= trace.firstRow ?? "";
           lastFailure = "contention";
           lastError = error;
           await sleep(backoff(attempt, 2, 100));
@@ -230,7 +254,7 @@ export class PostgresStore implements Store {
       } finally {
         if (client) {
           // A session lock ends with its session; a broken connection is dropped, not reused.
-          if (contended && !broken) await client.query("SELECT pg_advisory_unlock($1)", [CONTENTION_LOCK]).catch(() => (broken = true));
+          if (locked !== undefined && !broken) await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [CONTENTION_LOCK, locked]).catch(() => (broken = true));
           client.release(broken ? true : undefined);
         }
       }
@@ -243,15 +267,14 @@ export class PostgresStore implements Store {
    * One try of fn on a connection. Throws what went wrong before COMMIT (nothing was committed);
    * if the connection is lost during COMMIT, returns the transaction id to look the outcome up by.
    */
-  private async attempt<T>(client: PoolClient, work: Work<T>): Promise<{ done: true; result: T } | { done: false; result: T; transactionId: string; error: unknown }> {
+  private async attempt<T>(client: PoolClient, work: Work<T>, trace: Trace): Promise<{ done: true; result: T } | { done: false; result: T; transactionId: string; error: unknown }> {
     await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
     let result: T;
     let transactionId: string | undefined;
     try {
-      const writes = { wrote: false };
-      result = await work(client, writes);
+      result = await work(client, trace);
       // A read-only transaction can simply run again; a write needs its id in case COMMIT's answer is lost.
-      if (writes.wrote) transactionId = (await client.query<{ id: string }>("SELECT txid_current()::text AS id")).rows[0]?.id;
+      if (trace.wrote) transactionId = (await client.query<{ id: string }>("SELECT txid_current()::text AS id")).rows[0]?.id;
     } catch (error) {
       if (!isConnectionLoss(error)) await client.query("ROLLBACK").catch(() => undefined);
       throw error;

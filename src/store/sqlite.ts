@@ -347,6 +347,8 @@ export class SqliteStore implements Store {
     },
     due: (now: number, limit: number): DueRow[] => this.dueRows.all(now, limit) as DueRow[],
     nextDue: (): number | undefined => (this.minDue.get() as number | null) ?? undefined,
+    // One connection, one transaction at a time: nothing else can be working on the row.
+    claim: (): boolean => true,
     postpone: (kind: Kind, arn: string, until: number): void => {
       this.beginWrite();
       this.postponeRow.run(until, kind, arn);

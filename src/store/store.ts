@@ -49,10 +49,17 @@ export interface Tx {
   nextDue(): Answer<number | undefined>;
   /** Moves a due row's time to `until` (the scheduler backing off a row it failed on); the next put derives it again. */
   postpone(kind: Kind, arn: string, until: number): Answer<void>;
+  /**
+   * Takes a row for the rest of this transaction unless another transaction, on any replica, has it:
+   * replicas' schedulers skip a row another is reconciling. Always true with a single process.
+   */
+  claim(kind: Kind, arn: string): Answer<boolean>;
 }
 
 export interface Store {
   readonly description: string;
+  /** How many transactions are worth running at once (the scheduler's reconciles); 1 when absent. */
+  readonly parallelism?: number;
   /** Runs fn atomically: all of its writes commit together or none do. */
   transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T>;
   /** Removes every resource of every account. */
