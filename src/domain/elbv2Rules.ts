@@ -66,6 +66,25 @@ export interface HealthCheckSettings {
   Matcher?: { HttpCode?: string; GrpcCode?: string };
 }
 
+const HEALTH_CHECK_KEYS = [
+  "HealthCheckProtocol",
+  "HealthCheckPort",
+  "HealthCheckEnabled",
+  "HealthCheckPath",
+  "HealthCheckIntervalSeconds",
+  "HealthCheckTimeoutSeconds",
+  "HealthyThresholdCount",
+  "UnhealthyThresholdCount",
+  "Matcher",
+] as const satisfies readonly (keyof HealthCheckSettings)[];
+
+/** The health check settings a request gives, each one it leaves out taken from `fallback` (defaults or the group's current ones). */
+export function healthCheckOver(given: HealthCheckSettings, fallback: HealthCheckSettings): HealthCheckSettings {
+  const settings: Record<string, unknown> = {};
+  for (const key of HEALTH_CHECK_KEYS) settings[key] = given[key] ?? fallback[key];
+  return settings as HealthCheckSettings;
+}
+
 /** A target group's health check, with ELB's defaults for its protocol and target type (API reference, CreateTargetGroup). */
 export function healthCheckDefaults(protocol: string | undefined, targetType: string, protocolVersion: string | undefined): Required<Omit<HealthCheckSettings, "HealthCheckPath" | "Matcher" | "HealthCheckProtocol" | "HealthCheckPort">> &
   HealthCheckSettings {

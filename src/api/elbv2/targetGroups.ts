@@ -25,6 +25,7 @@ import {
   HTTP_PROTOCOLS,
   healthCheckDefaults,
   healthCheckProblem,
+  healthCheckOver,
   type HealthCheckSettings,
   rangeProblem,
   targetGroupAttributeSpecs,
@@ -91,17 +92,7 @@ const createTargetGroup: Handler<CreateTargetGroupInput, CreateTargetGroupOutput
     throw new ValidationError(http ? `Protocol version '${input.ProtocolVersion.slice(0, 20)}' must be one of [HTTP1, HTTP2, GRPC]` : `A protocol version can only be specified for target groups with the HTTP or HTTPS protocol`);
   }
   const defaults = healthCheckDefaults(input.Protocol, targetType, input.ProtocolVersion);
-  const health: HealthCheckSettings = {
-    HealthCheckProtocol: input.HealthCheckProtocol ?? defaults.HealthCheckProtocol,
-    HealthCheckPort: input.HealthCheckPort ?? defaults.HealthCheckPort,
-    HealthCheckEnabled: input.HealthCheckEnabled ?? defaults.HealthCheckEnabled,
-    HealthCheckPath: input.HealthCheckPath ?? defaults.HealthCheckPath,
-    HealthCheckIntervalSeconds: input.HealthCheckIntervalSeconds ?? defaults.HealthCheckIntervalSeconds,
-    HealthCheckTimeoutSeconds: input.HealthCheckTimeoutSeconds ?? defaults.HealthCheckTimeoutSeconds,
-    HealthyThresholdCount: input.HealthyThresholdCount ?? defaults.HealthyThresholdCount,
-    UnhealthyThresholdCount: input.UnhealthyThresholdCount ?? defaults.UnhealthyThresholdCount,
-    Matcher: input.Matcher ?? defaults.Matcher,
-  };
+  const health = healthCheckOver(input, defaults);
   if (!HTTP_PROTOCOLS.has(health.HealthCheckProtocol ?? "")) {
     // TCP health checks have no path and no matcher.
     if (input.HealthCheckPath !== undefined) throw new ValidationError(`Health check path cannot be specified with the '${health.HealthCheckProtocol}' health check protocol`);
@@ -183,17 +174,7 @@ const modifyTargetGroup: Handler<ModifyTargetGroupInput, ModifyTargetGroupOutput
   const result = await ctx.store.transaction(async (tx) => {
     const record = await targetGroupOf(tx, ctx, input.TargetGroupArn ?? "");
     const before = record.targetGroup;
-    const health: HealthCheckSettings = {
-      HealthCheckProtocol: input.HealthCheckProtocol ?? before.HealthCheckProtocol,
-      HealthCheckPort: input.HealthCheckPort ?? before.HealthCheckPort,
-      HealthCheckEnabled: input.HealthCheckEnabled ?? before.HealthCheckEnabled,
-      HealthCheckPath: input.HealthCheckPath ?? before.HealthCheckPath,
-      HealthCheckIntervalSeconds: input.HealthCheckIntervalSeconds ?? before.HealthCheckIntervalSeconds,
-      HealthCheckTimeoutSeconds: input.HealthCheckTimeoutSeconds ?? before.HealthCheckTimeoutSeconds,
-      HealthyThresholdCount: input.HealthyThresholdCount ?? before.HealthyThresholdCount,
-      UnhealthyThresholdCount: input.UnhealthyThresholdCount ?? before.UnhealthyThresholdCount,
-      Matcher: input.Matcher ?? before.Matcher,
-    };
+    const health = healthCheckOver(input, before);
     if (!HTTP_PROTOCOLS.has(health.HealthCheckProtocol ?? "")) {
       if (input.HealthCheckPath !== undefined) throw new ValidationError(`Health check path cannot be specified with the '${health.HealthCheckProtocol}' health check protocol`);
       delete health.HealthCheckPath;
