@@ -5,6 +5,7 @@ import type { CapacityProviderStrategyItem, Tag } from "@aws-sdk/client-ecs";
 import { arns, isArn, nameOf, parseArn } from "../src/domain/arn";
 import { decodeNextToken, encodeNextToken } from "../src/domain/pagination";
 import { capacityProviderStrategyProblem, splitByStrategy } from "../src/domain/placement";
+import { failedLaunches, isThrottled, launchAllowedAt, MAX_THROTTLE_DELAY_MS, nextLaunchAttempt, restartDelayMs } from "../src/domain/restartThrottle";
 import { computeDesiredCount, scaleProblem } from "../src/domain/scale";
 import { mergeTags, removeTags, tagKeyProblem, tagProblem } from "../src/domain/tags";
 import { compatibilitiesOf, cpuUnits, isValidFargateSize, memoryMiB, parseTaskDefinitionReference, taskDefinitionProblem } from "../src/domain/taskDefinition";
@@ -400,4 +401,34 @@ describe("pagination tokens", () => {
     ["JSON null", Buffer.from("null").toString("base64url")],
   ];
   for (const [what, token] of foreign) test(`a token that is ${what} is refused`, () => assert.equal(decodeNextToken(token), undefined));
+});
+
+describe("restart throttle: failed launches counted one by one, delays as ECS's throttle logic", () => {
+  const failedAt = (launchAttempt: number, createdAt: number, startedAt?: number) => ({ launchAttempt, createdAt, failed: true, ...(startedAt !== undefined ? { startedAt } : {}) });
+  test("launches failing at the same instant are counted one by one; tasks of one launch count once", () => {
+    const run = failedLaunches([failedAt(1, 0), failedAt(1, 0), failedAt(2, 0)]);
+    assert.deepEqual(run, { count: 2, lastLaunchAt: 0, neverStarted: true });
+    assert.equal(nextLaunchAttempt(run), 3);
+    assert.equal(launchAllowedAt(run), 1000, "the third launch waits 1 s even though no time passed");
+    assert.equal(isThrottled(run), true);
+  });
+  test("the first failed launch is retried at once; then 1 s, doubling, launch to launch", () => {
+    const table: [number, number][] = [[1, 0], [2, 1000], [3, 2000], [4, 4000], [12, 1_024_000]];
+    for (const [count, delay] of table) assert.equal(restartDelayMs({ count, lastLaunchAt: 0, neverStarted: true }), delay, `after ${count} failed launches`);
+    assert.equal(launchAllowedAt(failedLaunches([failedAt(1, 5000)])), 5000);
+    assert.equal(launchAllowedAt(undefined), 0);
+  });
+  test("tasks that never start: up to ECS's 27 minutes; tasks that ran, then failed: up to 60 s", () => {
+    assert.equal(restartDelayMs({ count: 40, lastLaunchAt: 0, neverStarted: true }), MAX_THROTTLE_DELAY_MS);
+    assert.equal(MAX_THROTTLE_DELAY_MS, 27 * 60_000);
+    assert.equal(restartDelayMs({ count: 40, lastLaunchAt: 0, neverStarted: false }), 60_000);
+    assert.equal(isThrottled({ count: 5, lastLaunchAt: 0, neverStarted: false }), false, "ECS's throttle (and its event) is about tasks that never reach RUNNING");
+    assert.equal(isThrottled({ count: 1, lastLaunchAt: 0, neverStarted: true }), false, "one failed launch is not repeated failure");
+  });
+  test("a task that reached RUNNING and has not failed ends the run; failures after it start a new one", () => {
+    const good = { launchAttempt: 3, createdAt: 10_000, startedAt: 11_000, failed: false };
+    assert.equal(failedLaunches([failedAt(1, 0), failedAt(2, 1000), failedAt(3, 10_000), good]), undefined);
+    assert.deepEqual(failedLaunches([failedAt(2, 1000), good, failedAt(1, 12_000)]), { count: 1, lastLaunchAt: 12_000, neverStarted: true });
+    assert.deepEqual(failedLaunches([failedAt(1, 0, 500), failedAt(2, 600, 900)]), { count: 2, lastLaunchAt: 600, neverStarted: false }, "tasks that ran, then failed, keep the run going");
+  });
 });

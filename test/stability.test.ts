@@ -386,3 +386,66 @@ describe("what a request changes, the task set shows at once (before the schedul
     assert.equal((await taskSetOf(client, "c", "b", sets[1])).stabilityStatus, "STABILIZING");
   });
 });
+
+describe("zero-delay retries of a task definition that cannot start (no circuit breaker): ECS's throttle, counted launch by launch", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    // Zero-delay mode on the virtual clock: every launch fails at the same instant. Stopped tasks are
+    // kept for three hours here, so that every launch can be looked at.
+    server = await startTestServer({ stepMs: 0, stoppedTaskRetentionMs: 3 * 3600 * 1000 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    for (const [family, environment] of [["broken", [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }]], ["web", []]] as const) {
+      await client.send(
+        new RegisterTaskDefinitionCommand({
+          family,
+          requiresCompatibilities: ["FARGATE"],
+          networkMode: "awsvpc",
+          cpu: "256",
+          memory: "512",
+          containerDefinitions: [{ name: "app", image: "nginx", environment: [...environment] }],
+        }),
+      );
+    }
+  });
+  after(() => server.close());
+
+  /** The service's stopped tasks, oldest first. */
+  const stoppedTasks = async (service: string): Promise<Task[]> => {
+    const arns = (await client.send(new ListTasksCommand({ cluster: "c", serviceName: service, desiredStatus: "STOPPED" }))).taskArns ?? [];
+    const tasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += 100) tasks.push(...((await client.send(new DescribeTasksCommand({ cluster: "c", tasks: arns.slice(i, i + 100) }))).tasks ?? []));
+    return tasks.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+  };
+  const gapsInSeconds = (tasks: readonly Task[]) => tasks.slice(1).map((t, i) => ((t.createdAt?.getTime() ?? 0) - (tasks[i].createdAt?.getTime() ?? 0)) / 1000);
+
+  it("failures at the same virtual instant count one by one: settle returns at once (it ran 10,000 passes, minutes, launching a task each), and launches back off 1 s, 2 s, 4 s, ...", async () => {
+    const began = performance.now();
+    await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "broken", taskDefinition: "broken", desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
+    await server.settle();
+    assert.ok(performance.now() - began < 5000, `settle took ${Math.round(performance.now() - began)} ms`);
+    const first = await stoppedTasks("broken");
+    assert.equal(first.length, 2, "the first failure is replaced at once, the second waits");
+    assert.ok(first.every((t) => t.stopCode === "TaskFailedToStart" && t.startedAt === undefined));
+    for (let i = 0; i < 40; i++) await server.advance(1);
+    assert.deepEqual(gapsInSeconds(await stoppedTasks("broken")), [0, 1, 2, 4, 8, 16], "launch to launch");
+    const messages = ((await client.send(new DescribeServicesCommand({ cluster: "c", services: ["broken"] }))).services?.[0]?.events ?? []).map((e) => e.message);
+    assert.equal(messages.filter((m) => m === "(service broken) is unable to consistently start tasks successfully.").length, 1, messages.join("\n"));
+  });
+
+  it("the delay grows to ECS's 27 minutes and no further", async () => {
+    // In steps of a minute (launches wait for the next step), which 27 minutes is a multiple of.
+    for (let i = 0; i < 100; i++) await server.advance(60);
+    const gaps = gapsInSeconds(await stoppedTasks("broken"));
+    assert.deepEqual(gaps.slice(-2), [27 * 60, 27 * 60], gaps.join(", "));
+    assert.ok(gaps.every((gap, i) => gap <= 27 * 60 && (i === 0 || gap >= gaps[i - 1])), gaps.join(", "));
+  });
+
+  it("a new task definition starts afresh, at once (ECS: 'returns to a normal, non-throttled state immediately')", async () => {
+    await client.send(new UpdateServiceCommand({ cluster: "c", service: "broken", taskDefinition: "web" }));
+    await server.settle();
+    const service = (await client.send(new DescribeServicesCommand({ cluster: "c", services: ["broken"] }))).services?.[0];
+    assert.deepEqual([service?.runningCount, service?.deployments?.[0]?.status, service?.deployments?.[0]?.runningCount], [1, "PRIMARY", 1]);
+  });
+});

@@ -100,6 +100,11 @@ export interface TaskRecord {
    * until forgetAt, filed apart from live tasks so that reconciles and placement never read it.
    */
   retired?: boolean;
+  /**
+   * A service's task: its launch's number in its owner's run of failed launches (absent: 1), which
+   * the restart throttle reads (src/domain/restartThrottle.ts).
+   */
+  launchAttempt?: number;
   /** Scale-in protection (UpdateTaskProtection): the scheduler does not pick this task as surplus until it expires. */
   protectedUntil?: number;
   /** Host ports the task holds on its instance (bridge and host modes), chosen at placement; its containers show them as networkBindings once running. */

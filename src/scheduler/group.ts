@@ -12,6 +12,7 @@ import type { Wire } from "../protocol/wire";
 import type { Tx } from "../store/store";
 import type { Config } from "../config";
 import { elbHealthFailureReason, isElbHealthFailure } from "../coupling/ecsLoadBalancing";
+import { failedLaunches, type FailedLaunches } from "../domain/restartThrottle";
 import { advanceTask, FAILURE_STOP_CODES, HEALTH_CHECK_FAILURE_REASON, newTask, requestStop, taskCpu, taskMemory } from "./lifecycle";
 
 export interface ReconcileEnv {
@@ -102,45 +103,16 @@ export function isFailedTask(record: TaskRecord): boolean {
   return FAILURE_STOP_CODES.has(record.task.stopCode ?? "") || reason === HEALTH_CHECK_FAILURE_REASON || isElbHealthFailure(reason);
 }
 
-/** Tasks that never reached RUNNING: what ECS's throttle logic and its event are about. */
-export function failedToStart(record: TaskRecord): boolean {
-  return record.task.stopCode === "TaskFailedToStart";
-}
-
-/** Failures in the last five minutes: their moments (tasks that failed together count once) and how many never started. */
-function recentFailures(tasks: readonly TaskRecord[], now: number): { moments: Set<number>; failedToStart: number } {
-  const moments = new Set<number>();
-  let starts = 0;
-  for (const t of tasks) {
-    if (!isFailedTask(t)) continue;
-    const at = (t.task.stoppingAt ?? t.task.stoppedAt ?? 0) * 1000;
-    if (at < now - 300_000) continue;
-    moments.add(at);
-    if (failedToStart(t)) starts++;
-  }
-  return { moments, failedToStart: starts };
-}
-
-/**
- * After repeated failures, new tasks wait, so a task definition that cannot start (or that fails at
- * once, as simulated tasks can) does not spin: a first failure in five minutes is replaced at once,
- * as ECS replaces a task (with an unhealthy one, in the same second); then 1 s after the second,
- * doubling up to 60 s. Returns the epoch ms from which starting is allowed.
- */
-export function restartAllowedAt(tasks: readonly TaskRecord[], now: number): number {
-  const { moments } = recentFailures(tasks, now);
-  if (moments.size <= 1) return 0;
-  return Math.max(...moments) + Math.min(1000 * 2 ** (Math.min(moments.size, 8) - 2), 60_000);
-}
-
-/**
- * ECS's throttle logic is on: tasks keep failing to start (repeated failures, some never reaching
- * RUNNING) and none runs now. It lasts until a task runs or the failures age out, not merely until
- * the next retry.
- */
-export function isThrottled(tasks: readonly TaskRecord[], now: number): boolean {
-  const { moments, failedToStart } = recentFailures(tasks, now);
-  return moments.size >= 2 && failedToStart > 0 && !tasks.some((t) => t.task.desiredStatus === "RUNNING" && t.task.lastStatus === "RUNNING");
+/** The owner's current run of failed launches (src/domain/restartThrottle.ts), read from its tasks. */
+export function failedLaunchesOf(tasks: readonly TaskRecord[]): FailedLaunches | undefined {
+  return failedLaunches(
+    tasks.map((t) => ({
+      launchAttempt: t.launchAttempt ?? 1,
+      createdAt: (t.task.createdAt ?? 0) * 1000,
+      ...(t.task.startedAt !== undefined ? { startedAt: t.task.startedAt * 1000 } : {}),
+      failed: isFailedTask(t),
+    })),
+  );
 }
 
 /** The surplus to stop: tasks not yet running first, then the newest; never a scale-in protected task. */
@@ -223,8 +195,11 @@ function isPlaced(result: Placed | PlacementShortfall): result is Placed {
   return "instanceArn" in result && !("kind" in result);
 }
 
-/** Creates `count` tasks for the group, placed by launch type or capacity provider strategy. */
-export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate, count: number, env: ReconcileEnv): Promise<StartResult> {
+/**
+ * Creates `count` tasks for the group, placed by launch type or capacity provider strategy;
+ * `launchAttempt` is this launch's number in the owner's run of failed launches.
+ */
+export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate, count: number, env: ReconcileEnv, launchAttempt = 1): Promise<StartResult> {
   if (count <= 0) return { started: [], unplaced: 0 };
   const clusterArn = template.cluster.cluster.clusterArn ?? "";
   const strategy = template.launch.capacityProviderStrategy;
@@ -270,7 +245,7 @@ export async function startTasks(tx: Tx, book: TaskBook, template: GroupTemplate
       placed: !waiting,
       stepMs: env.config.stepMs,
     });
-    book.add(record);
+    book.add(launchAttempt > 1 ? { ...record, launchAttempt } : record);
     started.push(record);
   }
   return { started, unplaced, ...(shortfall ? { shortfall } : {}) };

@@ -4,6 +4,7 @@
 import { syncTaskTargets, targetHealthOfTasks, unhealthyTargetEvent, withTargetHealth } from "../coupling/ecsLoadBalancing";
 import { scopeKey, scopeOfArn } from "../domain/arn";
 import type { RepeatedEvent } from "../domain/eventPacing";
+import { isThrottled, launchAllowedAt, nextLaunchAttempt } from "../domain/restartThrottle";
 import { isServiceSteady, type TaskSurroundings } from "../domain/observedState";
 import type { ServiceRecord, TaskRecord, TaskSetRecord } from "../domain/records";
 import type { Tx } from "../store/store";
@@ -11,10 +12,9 @@ import { causeOf, causesOfOwner, eventMessages, type PassEvents, recordServiceEv
 import {
   advanceAll,
   chooseSurplus,
-  isThrottled,
+  failedLaunchesOf,
   placeWaitingTasks,
   type ReconcileEnv,
-  restartAllowedAt,
   startTasks,
   stopUnhealthy,
   TaskBook,
@@ -99,14 +99,13 @@ export async function convergeTasks(
   const notDraining = (t: TaskRecord) => !draining.has(t.task.containerInstanceArn ?? "");
   let toStart = Math.min(desired - book.live().filter(notDraining).length, options.maxStart ?? Infinity, MAX_STARTS_PER_RECONCILE);
   if (options.holdStarts) toStart = 0;
-  if (toStart > 0) {
-    const allowedAt = restartAllowedAt(book.tasks, env.now);
-    if (allowedAt > env.now) {
-      recheckAt = earliest(recheckAt, allowedAt);
-      toStart = 0;
-    }
+  // ECS's throttle: after failed launches the next waits (src/domain/restartThrottle.ts).
+  const failedRun = failedLaunchesOf(book.tasks);
+  if (toStart > 0 && launchAllowedAt(failedRun) > env.now) {
+    recheckAt = earliest(recheckAt, launchAllowedAt(failedRun));
+    toStart = 0;
   }
-  const { started, unplaced, shortfall } = await startTasks(tx, book, options.template, toStart, env);
+  const { started, unplaced, shortfall } = await startTasks(tx, book, options.template, toStart, env, nextLaunchAttempt(failedRun));
   if (unplaced) {
     repeated.push({ cause: causeOf("unable-to-place", owner), message: eventMessages.unableToPlace(label, shortfall) });
     recheckAt = earliest(recheckAt, env.now + PLACEMENT_RETRY_MS);
@@ -142,12 +141,17 @@ export async function convergeTasks(
   if (stoppedRunning.length) happened.push(eventMessages.stopped(label, stoppedRunning));
   // In zero-delay mode the new and stopping tasks finish their steps in this same pass.
   advanceAll(book, env, new Map([[options.template.taskDefinition.taskDefinitionArn ?? "", options.template.taskDefinition]]));
-  if (isThrottled(book.tasks, env.now)) repeated.push({ cause: causeOf("throttled", owner), message: eventMessages.unableToStartConsistently(label) });
   // Still short of desired (tasks failed, or maximumPercent held starts back): look again at once if
-  // this pass made progress, else when the failure backoff ends or placement may have found room.
-  if (!options.holdStarts && book.live().filter(notDraining).length < desired) {
+  // this pass made progress, else when the throttle lets a launch through or placement may have found room.
+  const short = book.live().filter(notDraining).length < desired;
+  const failedNow = failedLaunchesOf(book.tasks);
+  // The throttle event lasts while launches keep failing to start and fewer tasks run than wanted
+  // (a launch under way does not end it).
+  const runningShort = book.live().filter((t) => notDraining(t) && t.task.lastStatus === "RUNNING").length < desired;
+  if (runningShort && isThrottled(failedNow)) repeated.push({ cause: causeOf("throttled", owner), message: eventMessages.unableToStartConsistently(label) });
+  if (!options.holdStarts && short) {
     const progressed = started.length > 0 || stopping.length > 0;
-    recheckAt = earliest(recheckAt, progressed ? env.now : Math.max(restartAllowedAt(book.tasks, env.now), env.now + PLACEMENT_RETRY_MS));
+    recheckAt = earliest(recheckAt, progressed ? env.now : Math.max(launchAllowedAt(failedNow), env.now + PLACEMENT_RETRY_MS));
   }
   return { events: { happened, repeated, evaluated: causesOfOwner(owner) }, recheckAt: earliest(recheckAt, book.nextStepAt()), started, stopped: [...unhealthy, ...stopping] };
 }

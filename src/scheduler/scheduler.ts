@@ -91,15 +91,21 @@ export class Scheduler {
     this.schedule(0);
   }
 
-  /** Runs passes until nothing is due now and no call is under way (used by tests and the virtual clock). */
-  async settle(maxPasses = 10_000): Promise<void> {
+  /**
+   * Runs passes until nothing is due now and no call is under way (used by tests and the virtual
+   * clock); false when work was still due after `maxPasses` (something keeps itself due at one
+   * instant: a bug, logged).
+   */
+  async settle(maxPasses = 10_000): Promise<boolean> {
     for (let i = 0; i < maxPasses; i++) {
       await this.running;
       const worked = await this.pass();
       if (worked) continue;
-      if (!this.calls.size) return;
+      if (!this.calls.size) return true;
       await Promise.allSettled([...this.calls.values()]);
     }
+    this.logger.warn(`scheduler: work still due after ${maxPasses} passes (something keeps itself due); settle gave up`);
+    return false;
   }
 
   private schedule(delayMs: number): void {
