@@ -449,3 +449,66 @@ describe("zero-delay retries of a task definition that cannot start (no circuit 
     assert.deepEqual([service?.runningCount, service?.deployments?.[0]?.status, service?.deployments?.[0]?.runningCount], [1, "PRIMARY", 1]);
   });
 });
+
+describe("the circuit breaker's wording for tasks that failed to start and tasks that failed health checks", () => {
+  let server: TestServer;
+  let client: ECSClient;
+  before(async () => {
+    server = await startTestServer({ stepMs: 300 });
+    client = server.client();
+    await client.send(new CreateClusterCommand({ clusterName: "c" }));
+    await unhealthyTaskDefinition(client, "sick");
+    await client.send(
+      new RegisterTaskDefinitionCommand({
+        family: "broken",
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: [{ name: "app", image: "nginx", environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
+      }),
+    );
+  });
+  after(() => server.close());
+
+  it("the circuit breaker's failure reads the same for tasks that failed to start and tasks that failed health checks; the events before it and the stopped tasks tell them apart", async () => {
+    for (const [serviceName, taskDefinition] of [["nostart", "broken"], ["unhealthy", "sick"]]) {
+      await client.send(
+        new CreateServiceCommand({
+          cluster: "c",
+          serviceName,
+          taskDefinition,
+          desiredCount: 2,
+          launchType: "FARGATE",
+          networkConfiguration: NETWORK,
+          healthCheckGracePeriodSeconds: 0,
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+        }),
+      );
+    }
+    for (let i = 0; i < 30; i++) await server.advance(1);
+    const services = (await client.send(new DescribeServicesCommand({ cluster: "c", services: ["nostart", "unhealthy"] }))).services ?? [];
+    const failedLine = (name: string) => new RegExp(`^\\(service ${name}\\) \\(deployment ecs-svc/\\d+\\) deployment failed: tasks failed to start\\.$`);
+    for (const service of services) {
+      const name = service.serviceName ?? "";
+      const deployment = service.deployments?.[0];
+      assert.deepEqual([deployment?.rolloutState, deployment?.rolloutStateReason], ["FAILED", "ECS deployment circuit breaker: tasks failed to start."], name);
+      const messages = (service.events ?? []).map((e) => e.message ?? "").reverse();
+      const failedAt = messages.findIndex((m) => failedLine(name).test(m));
+      assert.ok(failedAt >= 0, messages.join("\n"));
+      const healthLines = messages.slice(0, failedAt).filter((m) => new RegExp(`^\\(service ${name}\\) \\(task [0-9a-f]{32}\\) failed container health checks\\.$`).test(m));
+      const arns = (await client.send(new ListTasksCommand({ cluster: "c", serviceName: name, desiredStatus: "STOPPED" }))).taskArns ?? [];
+      const stopped = (await client.send(new DescribeTasksCommand({ cluster: "c", tasks: arns }))).tasks ?? [];
+      assert.ok(stopped.length >= 3, `${name}: the threshold (3) was reached`);
+      if (name === "nostart") {
+        assert.equal(healthLines.length, 0, messages.join("\n"));
+        assert.ok(stopped.every((t) => t.stopCode === "TaskFailedToStart" && t.startedAt === undefined), name);
+        assert.ok(messages.includes("(service nostart) is unable to consistently start tasks successfully."), messages.join("\n"));
+      } else {
+        assert.ok(healthLines.length >= 3, messages.join("\n"));
+        assert.ok(stopped.every((t) => t.stopCode === "ServiceSchedulerInitiated" && t.stoppedReason === "Task failed container health checks" && t.startedAt), name);
+        assert.ok(!messages.some((m) => m.endsWith("is unable to consistently start tasks successfully.")), "tasks that ran are not ECS's throttle case");
+      }
+    }
+  });
+});
