@@ -18,11 +18,11 @@ async function main(): Promise<void> {
     progress: (s) => {
       if (Date.now() - lastReport < 30_000) return;
       lastReport = Date.now();
-      console.log(`  ${s.cases} cases, ${s.commands} commands (${(s.commands / s.cases).toFixed(1)} a case, at most ${s.maxCommandsInCase}), ${Math.round(s.ms / 1000)} s`);
+      console.log(`  ${s.cases} cases, ${s.commands} commands (${(s.commands / s.cases).toFixed(1)} a case, ${s.minCommandsInCase} to ${s.maxCommandsInCase}), ${Math.round(s.ms / 1000)} s`);
     },
   });
   console.log(
-    `${failure ? "FAILED" : "passed"}: ${stats.cases} cases, ${stats.commands} commands (${(stats.commands / Math.max(1, stats.cases)).toFixed(1)} a case, at most ${stats.maxCommandsInCase}), ${Math.round(stats.ms / 1000)} s, seed ${seed}`,
+    `${failure ? "FAILED" : "passed"}: ${stats.cases} cases, ${stats.commands} commands (${(stats.commands / Math.max(1, stats.cases)).toFixed(1)} a case, ${stats.cases ? stats.minCommandsInCase : 0} to ${stats.maxCommandsInCase}), ${Math.round(stats.ms / 1000)} s, seed ${seed}`,
   );
   if (failure) {
     console.log(failure);

@@ -21,6 +21,7 @@ export interface ModelRunOptions {
 export interface ModelRunStats {
   cases: number;
   commands: number;
+  minCommandsInCase: number;
   maxCommandsInCase: number;
   ms: number;
 }
@@ -41,7 +42,7 @@ export async function runModel(options: ModelRunOptions): Promise<{ stats: Model
   const server = await startWorldServer();
   const client = server.client();
   const started = Date.now();
-  const stats: ModelRunStats = { cases: 0, commands: 0, maxCommandsInCase: 0, ms: 0 };
+  const stats: ModelRunStats = { cases: 0, commands: 0, minCommandsInCase: Number.POSITIVE_INFINITY, maxCommandsInCase: 0, ms: 0 };
   const property = fc.asyncProperty(setupArbitrary, fc.commands(commandArbitraries, { maxCommands: options.maxCommands, size: "max" }), async (setup, commands) => {
     const world = await resetWorld(server, client, setup);
     const memory = newMemory();
@@ -61,6 +62,7 @@ export async function runModel(options: ModelRunOptions): Promise<{ stats: Model
     checkConverged(world, memory, await snapshot(world));
     stats.cases++;
     stats.commands += world.commandsRun;
+    stats.minCommandsInCase = Math.min(stats.minCommandsInCase, world.commandsRun);
     stats.maxCommandsInCase = Math.max(stats.maxCommandsInCase, world.commandsRun);
     stats.ms = Date.now() - started;
     options.progress?.(stats);
