@@ -1,10 +1,14 @@
-// The ceiling: a bare node:http server that answers every request with one fixed body (a
-// DescribeTaskSets response of the same size as ecslite's), as fast as Node can serve HTTP.
+// The ceiling: a bare node:http server that answers every request with a fixed body (ecslite's own
+// response to the same operation, byte for byte), as fast as Node can serve HTTP on this machine.
+// CEILING_BODIES maps an operation (the X-Amz-Target suffix) to its body.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
-const body = process.env.CEILING_BODY ?? "{}";
+const bodies = new Map(Object.entries(JSON.parse(process.env.CEILING_BODIES ?? "{}") as Record<string, string>));
+const fallback = bodies.values().next().value ?? "{}";
 const server = http.createServer((req, res) => {
+  const target = req.headers["x-amz-target"];
+  const body = (typeof target === "string" && bodies.get(target.slice(target.indexOf(".") + 1))) || fallback;
   req.on("data", () => undefined);
   req.on("end", () => {
     res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(body), "x-amzn-requestid": "00000000-0000-0000-0000-000000000000" });
@@ -12,7 +16,7 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(0, "127.0.0.1", () => {
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
   process.stdout.write(`ceiling listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
 });
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
