@@ -6,7 +6,7 @@
 // BENCH_ONLY=throughput,memory,scale,convergence,auth (or parts named as arguments; soak and contention run only when named) picks parts; BENCH_SECONDS (per measurement),
 // BENCH_ROUNDS and BENCH_CONNECTIONS (comma-separated) change the throughput runs.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { CreateServiceCommand, CreateTaskSetCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { boto3Available, runAuthBench } from "./auth";
@@ -97,6 +97,8 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, pinned: pin ?? "no (needs taskset and two cores)" },
+    // Other work on the machine moves every figure: the 1, 5 and 15 minute load averages around the run.
+    loadAverageAtStart: loadavg(),
     secondsPerMeasurement: SECONDS,
     rounds: ROUNDS,
   };
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
 
   if (only.has("soak") || only.has("contention")) Object.assign(results, await runSoakBench(only));
 
+  results.loadAverageAtEnd = loadavg();
+  results.minutes = (Date.now() - Date.parse(String(results.date))) / 60_000;
   // A soak-only run has its own results file, so it does not replace the throughput figures.
   const soakOnly = [...only].every((part) => part === "soak" || part === "contention");
   const output = soakOnly ? "bench/results/soak.json" : "bench/results/latest.json";
