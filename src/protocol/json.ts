@@ -10,6 +10,15 @@ export const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 /** One decoder for every request: decode() without streaming keeps no state between calls. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Whether the text opens more than `depth` objects and lists in all (else it cannot nest deeper). */
+function mayNestDeeperThan(text: string, depth: number): boolean {
+  let opened = 0;
+  for (const opener of ["{", "["]) {
+    for (let i = text.indexOf(opener); i !== -1; i = text.indexOf(opener, i + 1)) if (++opened > depth) return true;
+  }
+  return false;
+}
+
 function parseBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   let text: string;
@@ -18,7 +27,7 @@ function parseBody(body: Buffer): Record<string, unknown> {
   } catch {
     throw new SerializationException("The request body is not valid UTF-8.");
   }
-  if (jsonNestingDepth(text) > MAX_NESTING_DEPTH) throw new SerializationException(`The request body nests objects and lists deeper than ${MAX_NESTING_DEPTH} levels.`);
+  if (mayNestDeeperThan(text, MAX_NESTING_DEPTH) && jsonNestingDepth(text) > MAX_NESTING_DEPTH) throw new SerializationException(`The request body nests objects and lists deeper than ${MAX_NESTING_DEPTH} levels.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -15,8 +15,11 @@ export function clusterArnOf(ctx: RequestContext, cluster: string | undefined): 
 }
 
 export async function activeCluster(tx: Tx, ctx: RequestContext, cluster: string | undefined): Promise<ClusterRecord> {
-  const record = await tx.get("cluster", clusterArnOf(ctx, cluster));
-  if (!record || record.cluster.status !== "ACTIVE" || !inScope(record.cluster.clusterArn, ctx)) {
+  const value = cluster ?? DEFAULT_CLUSTER;
+  // A name stands for an ARN in the caller's scope; only an ARN the client sent needs checking.
+  const byArn = isArn(value);
+  const record = await tx.get("cluster", byArn ? value : arns.cluster(ctx, value));
+  if (!record || record.cluster.status !== "ACTIVE" || (byArn && !inScope(record.cluster.clusterArn, ctx))) {
     throw new ClusterNotFoundException("Cluster not found.");
   }
   return record;
