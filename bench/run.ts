@@ -71,7 +71,7 @@ function throughputTables(cells: readonly ThroughputCell[], withMoto: boolean): 
     }),
   );
   const costs = table(
-    ["operation", "conn.", "in-memory µs/req", "on disk µs/req", "one-lookup µs/req", "ceiling µs/req", "in-memory p50 / p99 ms", "on disk p50 / p99 ms"],
+    ["operation", "conn.", "in-memory µs/req", "on disk µs/req", "one-lookup µs/req", "ceiling µs/req", "server busy (mem / disk / one-lookup / ceiling)", "in-memory p50 / p99 ms", "on disk p50 / p99 ms"],
     cells.map((c) => {
       const r = c.results;
       return [
@@ -81,6 +81,7 @@ function throughputTables(cells: readonly ThroughputCell[], withMoto: boolean): 
         format(r[ECSLITE_DISK].serverCpuMicros, 1),
         format(r[REFERENCE].serverCpuMicros, 1),
         format(r[CEILING].serverCpuMicros, 1),
+        [ECSLITE_MEMORY, ECSLITE_DISK, REFERENCE, CEILING].map((n) => percent(r[n].serverBusy)).join(" / "),
         `${format(r[ECSLITE_MEMORY].p50Ms, 2)} / ${format(r[ECSLITE_MEMORY].p99Ms, 2)}`,
         `${format(r[ECSLITE_DISK].p50Ms, 2)} / ${format(r[ECSLITE_DISK].p99Ms, 2)}`,
       ];

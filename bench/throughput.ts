@@ -119,7 +119,7 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
           `${operation} x${connections}: ` +
             servers
               .map((s) => cell.results[s.name])
-              .map((r, i) => `${servers[i].name} ${Math.round(r.throughput)}/s ${r.serverCpuMicros.toFixed(1)} µs p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? ` (${r.errors} errors)` : ""}`)
+              .map((r, i) => `${servers[i].name} ${Math.round(r.throughput)}/s ${r.serverCpuMicros.toFixed(1)} µs busy ${Math.round(r.serverBusy * 100)}% p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? ` (${r.errors} errors)` : ""}`)
               .join("; "),
         );
       }

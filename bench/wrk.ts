@@ -25,6 +25,11 @@ export interface WrkResult {
   p99Ms: number;
   /** Server CPU time (all its threads, user + system) per answered request. */
   serverCpuMicros: number;
+  /**
+   * The server's CPU time over the run's wall time: near 1, the server's core was the limit and
+   * req/s measures the server; well below, the load generator (or the machine) was.
+   */
+  serverBusy: number;
 }
 
 /** The cores to pin to: the server on one, wrk on another; undefined without taskset or a second core. */
@@ -108,6 +113,7 @@ export async function runWrk(port: number, request: FixedRequest, options: { con
       p50Ms: r.p50 / 1000,
       p99Ms: r.p99 / 1000,
       serverCpuMicros: r.requests ? (cpu * 1e6) / r.requests : 0,
+      serverBusy: cpu / seconds,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
