@@ -2,6 +2,9 @@
 // before the quota was enforced) converges in batches while requests are answered, and a row whose
 // reconcile throws is backed off on its own while every other row, of every account, goes on.
 import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   CreateClusterCommand,
@@ -10,8 +13,10 @@ import {
   DescribeClustersCommand,
   DescribeTaskSetsCommand,
   type ECSClient,
+  DescribeServicesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import { MAX_STARTS_PER_RECONCILE } from "../src/scheduler/reconcileTaskSet";
 import { startTestServer, type TestServer } from "./harness";
@@ -26,11 +31,13 @@ async function externalTaskSet(ecs: ECSClient, cluster: string, service: string,
   return created.taskSet?.taskSetArn ?? "";
 }
 
-async function countTasks(ecs: ECSClient, cluster: string): Promise<number> {
+const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-1"] } };
+
+async function countTasks(ecs: ECSClient, cluster: string, input: { serviceName?: string; desiredStatus?: "STOPPED" } = {}): Promise<number> {
   let n = 0;
   let nextToken: string | undefined;
   do {
-    const page = await ecs.send(new ListTasksCommand({ cluster, maxResults: 100, nextToken }));
+    const page = await ecs.send(new ListTasksCommand({ cluster, ...input, maxResults: 100, nextToken }));
     n += page.taskArns?.length ?? 0;
     nextToken = page.nextToken;
   } while (nextToken);
@@ -69,6 +76,53 @@ describe("the scheduler works in bounded steps", () => {
   });
 });
 
+describe("a restart on a data directory holding huge services", () => {
+  let dir = "";
+  let server: TestServer | undefined;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ecslite-huge-"));
+    // Written by a process whose quota allowed it (as a store written before the quota was enforced
+    // holds it), without a scheduler, so the restart finds all of it still to do.
+    const writer = await startTestServer({ inMemory: false, dataDir: dir, scheduler: false, maxTasksPerService: 2_000_000 });
+    try {
+      const ecs = writer.client();
+      await externalTaskSet(ecs, "huge", "external", 2_000_000);
+      await ecs.send(new CreateServiceCommand({ cluster: "huge", serviceName: "rolling", taskDefinition: "web", desiredCount: 2_000_000, launchType: "FARGATE", networkConfiguration: NETWORK }));
+    } finally {
+      await writer.close();
+    }
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("unbounded counts take the server down (regression): restarted on a store holding a service and a task set of 2,000,000 tasks, ecslite answers at once and converges in batches to the quota", async () => {
+    server = await startTestServer({ inMemory: false, dataDir: dir, maxTasksPerService: 1000 });
+    const ecs = server.client();
+    const reconcilesBefore = server.scheduler?.stats.reconciles ?? 0;
+    const settling = server.settle();
+    let slowest = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const services = (await ecs.send(new DescribeServicesCommand({ cluster: "huge", services: ["rolling", "external"] }))).services ?? [];
+      slowest = Math.max(slowest, performance.now() - t0);
+      assert.deepEqual(services.map((s) => s.desiredCount), [2_000_000, 2_000_000], "the stored counts are shown as stored");
+    }
+    assert.ok(slowest < 2000, `a request waited ${Math.round(slowest)} ms behind the scheduler`);
+    await settling;
+    assert.equal(await countTasks(ecs, "huge", { serviceName: "rolling" }), 1000, "the service stopped at the quota");
+    assert.equal(await countTasks(ecs, "huge"), 2000, "and so did the task set");
+    const reconciles = (server.scheduler?.stats.reconciles ?? 0) - reconcilesBefore;
+    assert.ok(reconciles >= (2 * 1000) / MAX_STARTS_PER_RECONCILE, `in batches of at most ${MAX_STARTS_PER_RECONCILE}: ${reconciles} reconciles`);
+    assert.equal(server.scheduler?.stats.failedReconciles, 0, "no reconcile threw");
+    // Brought within the quota, the service is an ordinary one again.
+    await ecs.send(new UpdateServiceCommand({ cluster: "huge", service: "rolling", desiredCount: 3 }));
+    await server.settle();
+    assert.equal(await countTasks(ecs, "huge", { serviceName: "rolling" }), 3);
+  });
+});
+
 describe("a failing row is isolated", () => {
   let server: TestServer;
   before(async () => {
@@ -94,5 +148,42 @@ describe("a failing row is isolated", () => {
     assert.equal(set?.stabilityStatus, "STEADY_STATE");
     const failed = server.scheduler?.stats.failedReconciles ?? 0;
     assert.ok(failed >= 1 && failed <= 4, `the broken row was retried with backoff (1 s, 2 s, 4 s), not in every pass: ${failed} failures in 5 s`);
+  });
+});
+
+describe("a failing task row is isolated from the task rows sharing its transaction", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ logLevel: "error" });
+  });
+  after(() => server.close());
+
+  it("one failing row stops scheduling for every account (regression): a broken task row among 300 stopped tasks due to be forgotten is backed off alone; the others are forgotten", async () => {
+    const ecs = server.client();
+    await ecs.send(new CreateClusterCommand({ clusterName: "churn" }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "nginx" }] }));
+    await ecs.send(new CreateServiceCommand({ cluster: "churn", serviceName: "svc", taskDefinition: "web", desiredCount: 301, launchType: "FARGATE", networkConfiguration: NETWORK }));
+    await server.settle();
+    await ecs.send(new UpdateServiceCommand({ cluster: "churn", service: "svc", desiredCount: 0 }));
+    await server.settle();
+    const stopped = await countTasks(ecs, "churn", { desiredStatus: "STOPPED" });
+    assert.equal(stopped, 301);
+    // One of them becomes a row this version cannot step (a standalone task naming a task definition
+    // that is not a string), due when the others are due to be forgotten.
+    const [first] = (await ecs.send(new ListTasksCommand({ cluster: "churn", desiredStatus: "STOPPED", maxResults: 1 }))).taskArns ?? [];
+    await server.store.transaction(async (tx) => {
+      const record = await tx.get("task", first);
+      assert.ok(record?.forgetAt);
+      const { forgetAt, retired: _retired, ...rest } = record;
+      await tx.put("task", { ...rest, owner: "", nextStepAt: forgetAt, task: { ...record.task, lastStatus: "RUNNING", desiredStatus: "RUNNING", taskDefinitionArn: { not: "a string" } as unknown as string } });
+    });
+    const failedBefore = server.scheduler?.stats.failedReconciles ?? 0;
+    // Every row is due at once: 301 task rows, 200 to a transaction on SQLite.
+    await server.advance(3600 + 1);
+    assert.equal(await countTasks(ecs, "churn", { desiredStatus: "STOPPED" }), 0, "the 300 others were forgotten");
+    assert.equal((server.scheduler?.stats.failedReconciles ?? 0) - failedBefore, 1, "the broken row failed once, on its own");
+    for (let i = 0; i < 5; i++) await server.advance(1);
+    const failed = (server.scheduler?.stats.failedReconciles ?? 0) - failedBefore;
+    assert.ok(failed >= 2 && failed <= 4, `and was retried with backoff (1 s, 2 s, 4 s), not in every pass: ${failed} failures in 6 s`);
   });
 });
