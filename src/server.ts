@@ -304,6 +304,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         sendJson(res, 400, { __type: "InvalidParameterException", message: 'Body must be {"advanceSeconds": <non-negative number>}.' });
         return;
       }
+      if (clock.now() + seconds * 1000 > LATEST_VIRTUAL_TIME_MS) {
+        const left = Math.max(0, Math.floor((LATEST_VIRTUAL_TIME_MS - clock.now()) / 1000));
+        sendJson(res, 400, { __type: "InvalidParameterException", message: `advanceSeconds would move the clock past 9999-12-31T23:59:59Z, the last time ECS's timestamps and SigV4 dates can carry; at most ${left} seconds are left.` });
+        return;
+      }
       // Finish what is due before time moves, so work a request just asked for happens at its time.
       if (scheduler) await scheduler.settle();
       clock.advance(seconds * 1000);
@@ -372,6 +377,12 @@ function controlAction(method: string, path: string): string {
 function elapsedMs(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;
 }
+
+/**
+ * The virtual clock stops at the end of year 9999: past it, SigV4's X-Amz-Date and ISO timestamps have
+ * no form (and past year 275760 a Date has no value), so every task start and event would fail.
+ */
+const LATEST_VIRTUAL_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 function parseSeconds(body: Buffer): number | undefined {
   try {

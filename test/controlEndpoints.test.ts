@@ -7,7 +7,16 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { CreateClusterCommand, ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListClustersCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { startTestServer, type TestServer } from "./harness";
@@ -94,3 +103,40 @@ for (const mode of ["sigv4", "iam"] as const) {
     });
   });
 }
+
+describe("the virtual clock stays within the time ECS's timestamps can carry", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it("a clock moved past year 9999 fails every task start and scheduler step (regression): such a move is refused and time stays; up to the last second it moves", async () => {
+    const ecs = server.client();
+    const network = { awsvpcConfiguration: { subnets: ["subnet-1"] } };
+    await ecs.send(new CreateClusterCommand({ clusterName: "c" }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "nginx" }] }));
+    await ecs.send(new CreateServiceCommand({ cluster: "c", serviceName: "s", taskDefinition: "web", desiredCount: 1, launchType: "FARGATE", networkConfiguration: network }));
+    await server.settle();
+    const clock = async () => ((await (await fetch(`${server.url}/_ecslite/clock`)).json()) as { now: number }).now;
+    const before = await clock();
+    for (const advanceSeconds of [1e300, 1e13]) {
+      const response = await fetch(`${server.url}/_ecslite/clock`, { method: "POST", body: JSON.stringify({ advanceSeconds }) });
+      assert.equal(response.status, 400);
+      const error = (await response.json()) as { __type: string; message: string };
+      assert.equal(error.__type, "InvalidParameterException");
+      assert.match(error.message, /^advanceSeconds would move the clock past 9999-12-31T23:59:59Z, .*at most \d+ seconds are left\.$/);
+    }
+    assert.equal(await clock(), before, "the clock did not move");
+    const last = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+    const moved = await fetch(`${server.url}/_ecslite/clock`, { method: "POST", body: JSON.stringify({ advanceSeconds: last - before - 3600 }) });
+    assert.equal(moved.status, 200);
+    // An hour before the end, everything works.
+    assert.equal((await ecs.send(new RunTaskCommand({ cluster: "c", taskDefinition: "web", launchType: "FARGATE", networkConfiguration: network }))).tasks?.length, 1);
+    await ecs.send(new UpdateServiceCommand({ cluster: "c", service: "s", desiredCount: 2 }));
+    await server.settle();
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: "c", services: ["s"] }))).services?.[0];
+    assert.equal(service?.runningCount, 2);
+    assert.equal(server.scheduler?.stats.failedReconciles, 0);
+  });
+});
