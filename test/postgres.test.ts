@@ -20,7 +20,7 @@ import type { Records } from "../src/domain/records";
 import type { ApiError } from "../src/protocol/errors";
 import { apiErrorOfStoreFault } from "../src/protocol/storeFaults";
 import { StoreContentionError, StoreUnavailableError } from "../src/store/faults";
-import { PostgresStore } from "../src/store/postgres";
+import { GATE_AFTER_FAILURES, PostgresStore } from "../src/store/postgres";
 import pg from "pg";
 import { type ChildServer, startChildServer } from "./childServer";
 import { EventSource } from "eventsource";
@@ -364,6 +364,49 @@ describe("the PostgreSQL store under contention", { skip: url ? false : "ECSLITE
       assert.deepEqual([answer, attempts], ["committed", 61]);
     } finally {
       await store.close();
+    }
+  });
+
+  it("the scheduler falls behind under write load (regression): a long transaction that keeps losing its row to short writers commits once it has lost a few races", async () => {
+    const arn = "arn:aws:ecs:us-east-1:000000000000:cluster/hot";
+    const record = (n: number) => ({ cluster: { clusterArn: arn, clusterName: "hot", status: "ACTIVE", runningTasksCount: n } }) as Records["cluster"];
+    // The writers (another replica's requests) and the long transaction (a reconcile) on pools of their own;
+    // 5 s instead of 20 to give up in, so that a starved transaction fails the test quickly.
+    const writers = await PostgresStore.connect(url ?? "");
+    const store = await PostgresStore.connect(url ?? "", { retryMs: 5000 });
+    let writing = true;
+    try {
+      await writers.transaction((tx) => tx.put("cluster", record(0)));
+      const written = { count: 0 };
+      const writer = async () => {
+        while (writing) {
+          await writers.transaction(async (tx) => tx.put("cluster", record(((await tx.get("cluster", arn))?.cluster.runningTasksCount ?? 0) + 1)));
+          written.count++;
+        }
+      };
+      const running = Array.from({ length: 4 }, writer);
+      while (written.count < 20) await new Promise((r) => setTimeout(r, 10));
+      let attempts = 0;
+      const committed = await store.transaction(async (tx) => {
+        attempts++;
+        const seen = (await tx.get("cluster", arn))?.cluster.runningTasksCount ?? 0;
+        // As long as a reconcile takes: the short writers commit the same row meanwhile.
+        await new Promise((r) => setTimeout(r, 50));
+        await tx.put("cluster", record(seen + 1_000_000));
+        return seen;
+      });
+      assert.ok(attempts > 1, "it lost at least one race");
+      assert.ok(attempts <= GATE_AFTER_FAILURES + 1, `committed at attempt ${attempts}`);
+      writing = false;
+      await Promise.all(running);
+      // No update was lost: every writer's increment and the long transaction's million are in the row.
+      const final = await writers.transaction((tx) => tx.get("cluster", arn));
+      assert.equal(final?.cluster.runningTasksCount, written.count + 1_000_000);
+      assert.ok(committed >= 20, `it read the writers' commits before its own (${committed})`);
+    } finally {
+      writing = false;
+      await store.close();
+      await writers.close();
     }
   });
 

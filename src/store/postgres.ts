@@ -23,6 +23,14 @@ const MIGRATION_LOCK = 4_245_566;
 const CONTENTION_LOCK = 4_245_567;
 /** And the class of the locks a scheduler claims a row with for its transaction (Tx.claim). */
 const CLAIM_LOCK = 4_245_568;
+/**
+ * The write gate (see withRetries): every writing transaction holds it shared from its first write
+ * to its end; a transaction that keeps losing serialization races holds it exclusively for its
+ * whole next attempt, so no write can commit under it, and it commits.
+ */
+const WRITE_GATE_LOCK = 4_245_569;
+/** Serialization failures in a row after which a transaction takes the write gate for itself. */
+export const GATE_AFTER_FAILURES = 3;
 
 /** How long a transaction is retried before it fails with a store fault; covers a database restart. */
 export const TRANSACTION_RETRY_MS = 20_000;
@@ -62,10 +70,25 @@ function sqlState(error: unknown): string | undefined {
 /** What a transaction does on its connection; it sets `wrote` when it changes anything. */
 type Work<T> = (client: PoolClient, trace: Trace) => T | Promise<T>;
 
-/** What one attempt did: whether it wrote, and the first row it touched (the key its retries take turns on). */
+/**
+ * What one attempt did: whether it wrote (then its transaction id, taken with the write gate at its
+ * first write), and the first row it touched (the key its retries take turns on).
+ */
 interface Trace {
   wrote: boolean;
+  transactionId?: string;
   firstRow?: string;
+}
+
+/**
+ * Before a transaction's first write: the write gate, shared (it waits while a starved transaction
+ * holds it), and the transaction id, in one round trip.
+ */
+async function beforeFirstWrite(client: PoolClient, trace: Trace): Promise<void> {
+  if (trace.wrote) return;
+  const result = await client.query<{ id: string }>({ name: "gate", text: "SELECT pg_advisory_xact_lock_shared($1, 0), txid_current()::text AS id", values: [WRITE_GATE_LOCK] });
+  trace.transactionId = result.rows[0]?.id;
+  trace.wrote = true;
 }
 
 /** A transaction's view on one connection; `wrote` tells whether it changed anything. */
@@ -78,7 +101,7 @@ function txOn(client: PoolClient, options: StoreOptions, writes: Trace): Tx {
       return result.rows[0] ? (parse(result.rows[0].doc) as Records[K]) : undefined;
     },
     put: async <K extends Kind>(kind: K, doc: Records[K]) => {
-      writes.wrote = true;
+      await beforeFirstWrite(client, writes);
       const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
       writes.firstRow ??= `${kind} ${key.arn}`;
       await client.query({
@@ -89,7 +112,7 @@ function txOn(client: PoolClient, options: StoreOptions, writes: Trace): Tx {
       });
     },
     remove: async (kind: Kind, arn: string) => {
-      writes.wrote = true;
+      await beforeFirstWrite(client, writes);
       writes.firstRow ??= `${kind} ${arn}`;
       await client.query({ name: "remove", text: "DELETE FROM resources WHERE kind = $1 AND arn = $2", values: [kind, arn] });
     },
@@ -126,7 +149,7 @@ function txOn(client: PoolClient, options: StoreOptions, writes: Trace): Tx {
       return result.rows[0]?.taken === true;
     },
     postpone: async (kind: Kind, arn: string, until: number) => {
-      writes.wrote = true;
+      await beforeFirstWrite(client, writes);
       await client.query({ name: "postpone", text: "UPDATE resources SET due = $1 WHERE kind = $2 AND arn = $3 AND due IS NOT NULL", values: [until, kind, arn] });
     },
     nextDue: async () => {
@@ -196,8 +219,14 @@ export class PostgresStore implements Store {
    * Runs fn in a SERIALIZABLE transaction, again and again until it commits or TRANSACTION_RETRY_MS
    * runs out. Lost a serialization race: after a jittered backoff, and from then on holding a
    * session lock on the row it touched first, which every such retry across the replicas takes turns
-   * on (so a hot row's writers queue instead of colliding forever). Lost the connection: on a new
-   * one; if the commit itself was in flight, the transaction id says whether it happened.
+   * on (so a hot row's writers queue instead of colliding forever). Lost GATE_AFTER_FAILURES races
+   * in a row: the next attempt holds the write gate exclusively, from before its snapshot to after
+   * its commit, so no other write commits meanwhile and nothing it reads or writes can be changed
+   * under it; it commits. Without the gate a long transaction (a scheduler reconcile of many rows)
+   * lost to the stream of short requests writing the same rows (or the one event counter every
+   * event-emitting transaction updates) hundreds of times in a row, and the scheduler fell behind.
+   * Lost the connection: on a new one; if the commit itself was in flight, the transaction id says
+   * whether it happened.
    */
   transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     return this.withRetries((client, writes) => fn(txOn(client, this.options, writes)));
@@ -205,7 +234,7 @@ export class PostgresStore implements Store {
 
   async reset(): Promise<void> {
     await this.withRetries(async (client, writes) => {
-      writes.wrote = true;
+      await beforeFirstWrite(client, writes);
       await client.query("DELETE FROM resources");
     });
   }
@@ -217,16 +246,23 @@ export class PostgresStore implements Store {
     let hotRow: string | undefined;
     let lastFailure: "contention" | "connection" = "connection";
     let lastError: unknown;
+    let racesLost = 0;
     for (let attempt = 1; Date.now() < deadline; attempt++) {
       let client: PoolClient | undefined;
       let broken = false;
       let locked: string | undefined;
+      let gated = false;
       const trace: Trace = { wrote: false };
       try {
         client = await this.pool.connect();
         if (hotRow !== undefined) {
           await client.query("SELECT pg_advisory_lock($1, hashtext($2))", [CONTENTION_LOCK, hotRow]);
           locked = hotRow;
+        }
+        if (racesLost >= GATE_AFTER_FAILURES) {
+          // Waits for the writing transactions under way to end; new ones wait at their first write.
+          await client.query("SELECT pg_advisory_lock($1, 0)", [WRITE_GATE_LOCK]);
+          gated = true;
         }
         const outcome = await this.attempt(client, work, trace);
         if (outcome.done) return outcome.result;
@@ -239,12 +275,14 @@ export class PostgresStore implements Store {
         await sleep(backoff(attempt, 50, 1000));
       } catch (error) {
         if (SERIALIZATION_FAILURES.has(sqlState(error) ?? "")) {
+          racesLost++;
           hotRow ??= trace.firstRow ?? "";
           lastFailure = "contention";
           lastError = error;
           await sleep(backoff(attempt, 2, 100));
         } else if (isConnectionLoss(error)) {
           broken = true;
+          racesLost = 0;
           lastFailure = "connection";
           lastError = error;
           await sleep(backoff(attempt, 50, 1000));
@@ -254,6 +292,7 @@ export class PostgresStore implements Store {
       } finally {
         if (client) {
           // A session lock ends with its session; a broken connection is dropped, not reused.
+          if (gated && !broken) await client.query("SELECT pg_advisory_unlock($1, 0)", [WRITE_GATE_LOCK]).catch(() => (broken = true));
           if (locked !== undefined && !broken) await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [CONTENTION_LOCK, locked]).catch(() => (broken = true));
           client.release(broken ? true : undefined);
         }
@@ -270,15 +309,14 @@ export class PostgresStore implements Store {
   private async attempt<T>(client: PoolClient, work: Work<T>, trace: Trace): Promise<{ done: true; result: T } | { done: false; result: T; transactionId: string; error: unknown }> {
     await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
     let result: T;
-    let transactionId: string | undefined;
     try {
       result = await work(client, trace);
-      // A read-only transaction can simply run again; a write needs its id in case COMMIT's answer is lost.
-      if (trace.wrote) transactionId = (await client.query<{ id: string }>("SELECT txid_current()::text AS id")).rows[0]?.id;
     } catch (error) {
       if (!isConnectionLoss(error)) await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     }
+    // A read-only transaction can simply run again; a write has its id (taken at its first write) in case COMMIT's answer is lost.
+    const transactionId = trace.transactionId;
     try {
       await client.query("COMMIT");
       return { done: true, result };
