@@ -3,7 +3,7 @@
 // cold start and memory; the scale curve (cluster size); the convergence benchmark; the auth modes.
 // Results are printed as tables and written to bench/results/latest.json.
 //
-// BENCH_ONLY=throughput,memory,scale,convergence,auth (or parts named as arguments; soak and contention run only when named) picks parts; BENCH_SECONDS (per measurement),
+// BENCH_ONLY=throughput,memory,scale,convergence,auth (or parts named as arguments; soak, contention and churn run only when named) picks parts; BENCH_SECONDS (per measurement),
 // BENCH_ROUNDS and BENCH_CONNECTIONS (comma-separated) change the throughput runs.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -13,6 +13,7 @@ import { boto3Available, runAuthBench } from "./auth";
 import { runConvergenceBench } from "./convergence";
 import { runScaleCurve } from "./scale";
 import { freePort, root, rssMiB, type Server, startEcslite, startProcess, stop } from "./servers";
+import { runChurnBench } from "./churn";
 import { runSoakBench } from "./soak";
 import { CEILING, ECSLITE_DISK, ECSLITE_MEMORY, MOTO, motoAvailable, prepareBenchCluster, REFERENCE, runThroughput, type ThroughputCell } from "./throughput";
 import { pinning, wrkAvailable } from "./wrk";
@@ -91,7 +92,7 @@ function throughputTables(cells: readonly ThroughputCell[], withMoto: boolean): 
 }
 
 async function main(): Promise<void> {
-  // Parts by name: `npm run bench -- soak contention`, or BENCH_ONLY=...; the soak parts take minutes and run only when named.
+  // Parts by name: `npm run bench -- soak contention churn`, or BENCH_ONLY=...; those three take minutes and run only when named.
   const named = process.argv.slice(2).filter((a) => !a.startsWith("-"));
   const only = new Set(named.length ? named : (process.env.BENCH_ONLY ?? "throughput,memory,scale,convergence,auth").split(","));
   const pin = pinning();
@@ -181,11 +182,12 @@ async function main(): Promise<void> {
   }
 
   if (only.has("soak") || only.has("contention")) Object.assign(results, await runSoakBench(only));
+  if (only.has("churn")) Object.assign(results, await runChurnBench());
 
   results.loadAverageAtEnd = loadavg();
   results.minutes = (Date.now() - Date.parse(String(results.date))) / 60_000;
   // A soak-only run has its own results file, so it does not replace the throughput figures.
-  const soakOnly = [...only].every((part) => part === "soak" || part === "contention");
+  const soakOnly = [...only].every((part) => part === "soak" || part === "contention" || part === "churn");
   const output = soakOnly ? "bench/results/soak.json" : "bench/results/latest.json";
   mkdirSync(path.join(root, "bench/results"), { recursive: true });
   writeFileSync(path.join(root, output), JSON.stringify(results, null, 2) + "\n");

@@ -37,12 +37,12 @@ const root = path.resolve(__dirname, "..", "..");
 const cli = path.join(root, "dist/src/cli.js");
 const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-1", "subnet-2"] } };
 
-interface Replica {
+export interface Replica {
   readonly url: string;
   readonly child: ChildProcess;
 }
 
-async function startReplica(args: string[]): Promise<Replica> {
+export async function startReplica(args: string[]): Promise<Replica> {
   const child = spawn(process.execPath, [cli, "--port", "0", "--log-level", "error", ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -56,7 +56,7 @@ async function startReplica(args: string[]): Promise<Replica> {
   return { url, child };
 }
 
-async function stopReplica(replica: Replica): Promise<void> {
+export async function stopReplica(replica: Replica): Promise<void> {
   if (replica.child.exitCode !== null) return;
   const exited = new Promise((r) => replica.child.once("exit", r));
   replica.child.kill("SIGTERM");
@@ -64,7 +64,7 @@ async function stopReplica(replica: Replica): Promise<void> {
   if (replica.child.exitCode === null) replica.child.kill("SIGKILL");
 }
 
-function rssMiB(child: ChildProcess): number {
+export function rssMiB(child: ChildProcess): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
     return m ? Math.round(Number(m[1]) / 1024) : 0;
@@ -259,7 +259,9 @@ async function soak(name: string, replicas: Replica[], storeBytes: () => Promise
   const progress = setInterval(() => {
     if (Date.now() - lastReport < 30_000) return;
     lastReport = Date.now();
-    console.log(`  ${name}: ${Math.round((Date.now() - started) / 1000)} s, ${tally.requests} requests, ${tally.serverErrors} 5xx, RSS ${replicas.map((r) => rssMiB(r.child)).join("/")} MiB`);
+    void overdue().then((rows) =>
+      console.log(`  ${name}: ${Math.round((Date.now() - started) / 1000)} s, ${tally.requests} requests, ${tally.serverErrors} 5xx, RSS ${replicas.map((r) => rssMiB(r.child)).join("/")} MiB, ${rows} scheduler rows overdue > 5 s`),
+    );
   }, 1000);
   await Promise.all(clientsOf.map((ecs, c) => clientLoop(ecs, c, tally, () => Date.now() >= end)));
   clearInterval(progress);
