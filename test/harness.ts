@@ -74,10 +74,14 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     },
     async advance(seconds) {
       const response = await fetch(`${server.url}/_ecslite/clock`, { method: "POST", body: JSON.stringify({ advanceSeconds: seconds }) });
-      if (response.status !== 200) throw new Error(`advance failed: ${response.status} ${await response.text()}`);
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`advance failed: ${response.status} ${text}`);
+      if ((JSON.parse(text) as { settled?: boolean }).settled === false) throw new Error("advance: the scheduler did not settle (work kept itself due)");
     },
     async settle() {
-      await fetch(`${server.url}/_ecslite/scheduler/settle`, { method: "POST" });
+      const response = await fetch(`${server.url}/_ecslite/scheduler/settle`, { method: "POST" });
+      const { status } = (await response.json()) as { status?: string };
+      if (status === "unsettled") throw new Error("settle: the scheduler did not settle (work kept itself due)");
     },
   };
 }

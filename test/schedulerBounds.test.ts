@@ -123,6 +123,26 @@ describe("a restart on a data directory holding huge services", () => {
   });
 });
 
+describe("settle says when work is still due after its passes", () => {
+  it("settle gave up silently (a scheduler that kept itself due looked settled): it returns false and logs a warning (the settle endpoint answers \"unsettled\" then)", async () => {
+    const lines: string[] = [];
+    const server = await startTestServer({ maxTasksPerService: 1000, logLevel: "warn", logFormat: "json" }, { logDestination: { write: (chunk: string) => lines.push(...chunk.split("\n").filter(Boolean)) } });
+    try {
+      const ecs = server.client();
+      await externalTaskSet(ecs, "big", "svc", 3 * MAX_STARTS_PER_RECONCILE);
+      // Starting 750 tasks takes three reconciles: one pass cannot settle it.
+      assert.equal(await server.scheduler?.settle(1), false);
+      assert.ok(lines.some((l) => /work still due after 1 passes/.test(l)), lines.join("\n"));
+      const answer = (await (await fetch(`${server.url}/_ecslite/scheduler/settle`, { method: "POST" })).json()) as { status: string };
+      assert.equal(answer.status, "settled", "the default bound is plenty");
+      assert.equal(await countTasks(ecs, "big"), 3 * MAX_STARTS_PER_RECONCILE);
+      assert.equal(await server.scheduler?.settle(1), true, "nothing left: settled at once");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("a failing row is isolated", () => {
   let server: TestServer;
   before(async () => {
