@@ -33,17 +33,22 @@ const setupArbitrary: fc.Arbitrary<Setup> = fc.record({
   maximumPercent: fc.constantFrom(200, 150),
   minimumHealthyPercent: fc.constantFrom(100, 50),
   circuitBreaker: fc.record({ enable: fc.boolean(), rollback: fc.boolean() }),
+  zeroDelay: fc.boolean(),
 });
 
 /** Ten quiet minutes, every instance ACTIVE: long enough for any backoff and rollback to play out. */
 const QUIET_MINUTES = 10;
 
 export async function runModel(options: ModelRunOptions): Promise<{ stats: ModelRunStats; failure?: string }> {
-  const server = await startWorldServer();
-  const client = server.client();
+  // One server for each step time; a case runs on the one its setup names.
+  const servers = { steps: await startWorldServer(), zeroDelay: await startWorldServer(0) };
+  const clients = { steps: servers.steps.client(), zeroDelay: servers.zeroDelay.client() };
   const started = Date.now();
   const stats: ModelRunStats = { cases: 0, commands: 0, minCommandsInCase: Number.POSITIVE_INFINITY, maxCommandsInCase: 0, ms: 0 };
   const property = fc.asyncProperty(setupArbitrary, fc.commands(commandArbitraries, { maxCommands: options.maxCommands, size: "max" }), async (setup, commands) => {
+    const which = setup.zeroDelay ? "zeroDelay" : "steps";
+    const server = servers[which];
+    const client = clients[which];
     const world = await resetWorld(server, client, setup);
     const memory = newMemory();
     const real: Real = { world, memory };
@@ -78,6 +83,6 @@ export async function runModel(options: ModelRunOptions): Promise<{ stats: Model
     const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
     return { stats, failure: `${fc.defaultReportMessage(result) ?? "failed"}\nError: ${error}` };
   } finally {
-    await server.close();
+    await Promise.all([servers.steps.close(), servers.zeroDelay.close()]);
   }
 }

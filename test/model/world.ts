@@ -20,7 +20,10 @@ export const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"
 export const INSTANCE_MEMORY = 512;
 export const EC2_TASK_MEMORY = 128;
 export const INSTANCES = 2;
-/** Time of each lifecycle step: a task needs 1.2 s to run and 1.2 s to stop. */
+/**
+ * Time of each lifecycle step: a task needs 1.2 s to run and 1.2 s to stop (the CLI's default), or
+ * none (the zero-delay mode, where every step of a task and every retry happens at one instant).
+ */
 export const STEP_MS = 300;
 export const EXIT_AFTER_SECONDS = 4;
 
@@ -63,6 +66,8 @@ export interface Setup {
   maximumPercent: number;
   minimumHealthyPercent: number;
   circuitBreaker: { enable: boolean; rollback: boolean };
+  /** The case runs on the zero-delay server (`--task-step-ms 0`). */
+  zeroDelay: boolean;
 }
 
 export interface World {
@@ -77,8 +82,8 @@ export interface World {
   commandsRun: number;
 }
 
-export async function startWorldServer(): Promise<TestServer> {
-  return startTestServer({ stepMs: STEP_MS, logLevel: "error" });
+export async function startWorldServer(stepMs = STEP_MS): Promise<TestServer> {
+  return startTestServer({ stepMs, logLevel: "error" });
 }
 
 /** Empties ecslite and builds a case's starting point. */
