@@ -1,6 +1,6 @@
 // The scale curve: does an operation cost more when the store holds more of what it was not asked
 // for? One cluster is built through the real API (the measured service with a task set, a template
-// service with a task set, a running and a stopped standalone task); copies of the templates are
+// service with a task set, 10 more services, 11 running and 1 stopped standalone task); copies of the templates are
 // then written through the Store interface to grow one dimension per store: services in the
 // cluster, task sets in the cluster, stopped tasks, running tasks. Each store is served by its own ecslite process (SQLite on disk), and every
 // operation is measured with wrk against all of them in interleaved rounds; the figure is the rate
@@ -104,6 +104,10 @@ async function buildBase(dataDir: string): Promise<Templates> {
     const measured = await ecs.send(setOf("svc"));
     const service = await ecs.send(new CreateServiceCommand({ cluster: "bench", serviceName: TEMPLATE_SERVICE, desiredCount: 0, deploymentController: { type: "EXTERNAL" } }));
     const set = await ecs.send(setOf(TEMPLATE_SERVICE));
+    // Enough services and running tasks that the listings' pages of 10 are full on the base cluster
+    // too: a larger cluster must not look dearer only because its page holds more.
+    for (let i = 0; i < 10; i++) await ecs.send(new CreateServiceCommand({ cluster: "bench", serviceName: `base${i}`, desiredCount: 0, deploymentController: { type: "EXTERNAL" } }));
+    await ecs.send(new RunTaskCommand({ cluster: "bench", taskDefinition: "web", launchType: "FARGATE", networkConfiguration: network, count: 10 }));
     const running = await ecs.send(new RunTaskCommand({ cluster: "bench", taskDefinition: "web", launchType: "FARGATE", networkConfiguration: network }));
     const stopped = await ecs.send(new RunTaskCommand({ cluster: "bench", taskDefinition: "web", launchType: "FARGATE", networkConfiguration: network }));
     await fetch(`${server.url}/_ecslite/scheduler/settle`, { method: "POST" });
