@@ -13,6 +13,7 @@ import type { ServiceRecord, TaskRecord } from "../src/domain/records";
 import { rowKeyOf } from "../src/domain/rowKeys";
 import { clusterSummary } from "../src/domain/clusterCounts";
 import { PostgresStore } from "../src/store/postgres";
+import { listSql } from "../src/store/sql";
 import { SqliteStore } from "../src/store/sqlite";
 import { addCounts, type Kind, type Store, type StoreOptions } from "../src/store/store";
 
@@ -144,6 +145,23 @@ for (const { name, open, skip } of stores) {
           }),
           { numRuns: name === "PostgreSQL" ? 15 : 60 },
         );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("listings page by limit and ARN with the limit bound when the statement runs (regression: a bare `LIMIT ?` made SQLite prepare every listing again on each run)", async () => {
+      assert.doesNotMatch(listSql("arn, doc", { scope: SCOPE, parent: "", limit: 5 }, false), /LIMIT \?/);
+      const store = await open({});
+      try {
+        await store.transaction(async (tx) => {
+          for (const n of ["c1", "c2", "c3", "c4", "c5"]) await tx.put("cluster", { cluster: { clusterArn: clusterArn(n), clusterName: n, status: "ACTIVE" } });
+        });
+        const pages = await store.transaction(async (tx) => {
+          const names = async (afterArn: string | undefined, limit: number) => (await tx.list("cluster", { scope: SCOPE, parent: "", afterArn, limit })).map((r) => r.cluster.clusterName);
+          return [await names(undefined, 2), await names(clusterArn("c2"), 2), await names(clusterArn("c4"), 2), await names(undefined, 3)];
+        });
+        assert.deepEqual(pages, [["c1", "c2"], ["c3", "c4"], ["c5"], ["c1", "c2", "c3"]]);
       } finally {
         await store.close();
       }

@@ -8,9 +8,18 @@ export function listSql(columns: string, query: ListQuery, counting: boolean): s
   if (query.afterArn !== undefined) sql += " AND arn > ?";
   if (counting) return sql;
   sql += " ORDER BY arn";
-  if (query.limit !== undefined) sql += " LIMIT ?";
+  if (query.limit !== undefined) sql += ` LIMIT ${LIMIT_PARAMETER}`;
   return sql;
 }
+
+/**
+ * A LIMIT given as a parameter, in an expression. SQLite's planner reads the value bound to a bare
+ * `LIMIT ?` when it plans, so every new binding expires the statement and the next run prepares it
+ * again: 5-6 µs a listing (ListClusters cost 35 µs more than DescribeClusters), and as much for the
+ * scheduler's every look at what is due. Inside an expression the value is only read when the
+ * statement runs. PostgreSQL takes it alike.
+ */
+export const LIMIT_PARAMETER = "CAST(? AS INTEGER)";
 
 /** The parameters of listSql's statement for this query, in its order. */
 export function listParams(kind: Kind, query: ListQuery, counting: boolean): (string | number)[] {

@@ -14,7 +14,7 @@ import type { Records } from "../domain/records";
 import { COUNTED_KINDS, type RowKey, rowKeyOf } from "../domain/rowKeys";
 import { decodeDocument, encodeDocument } from "./docCodec";
 import { MIGRATIONS } from "./migrations";
-import { listParams, listShape, listSql } from "./sql";
+import { LIMIT_PARAMETER, listParams, listShape, listSql } from "./sql";
 import { addCounts, deepFreeze, type DueRow, type Kind, type ListQuery, type Store, type StoreOptions, type Totals, type Tx } from "./store";
 
 /** PRAGMA auto_vacuum's value for INCREMENTAL. */
@@ -117,7 +117,7 @@ export class SqliteStore implements Store {
     this.replace = prepare("INSERT OR REPLACE INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.deleteRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ?");
     this.deleteCountedRow = prepare("DELETE FROM resources WHERE kind = ? AND arn = ? RETURNING scope, parent, counts");
-    this.dueRows = prepare("SELECT kind, arn, due FROM resources WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?");
+    this.dueRows = prepare(`SELECT kind, arn, due FROM resources WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ${LIMIT_PARAMETER}`);
     this.minDue = prepare("SELECT MIN(due) FROM resources WHERE due IS NOT NULL").pluck();
     this.postponeRow = prepare("UPDATE resources SET due = ? WHERE kind = ? AND arn = ? AND due IS NOT NULL");
     this.totalsOf = prepare("SELECT name, value FROM totals WHERE scope = ? AND parent = ?").raw();
