@@ -16,6 +16,8 @@ import { startServer, type RunningServer } from "../src/server";
 
 export interface ConvergenceResult {
   store: string;
+  /** ECS events kept (--event-backlog); 0 when capture was off. */
+  eventBacklog: number;
   taskSets: number;
   tasksPerSet: number;
   phases: { phase: string; seconds: number; updatesAcknowledgedSeconds: number; transitions: number; reconciles: number; reconcilerCpuSeconds: number; cpuMicrosPerTransition: number }[];
@@ -45,12 +47,13 @@ async function waitConverged(server: RunningServer, expectedRunning: number, tas
   }
 }
 
-export async function runConvergenceBench(options: { taskSets?: number; tasksPerSet?: number; inMemory?: boolean } = {}): Promise<ConvergenceResult> {
+export async function runConvergenceBench(options: { taskSets?: number; tasksPerSet?: number; inMemory?: boolean; eventBacklog?: number } = {}): Promise<ConvergenceResult> {
   const taskSets = options.taskSets ?? 1000;
   const tasksPerSet = options.tasksPerSet ?? 100;
   const setsPerService = 5;
   const dataDir = mkdtempSync(path.join(tmpdir(), "ecslite-bench-"));
-  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: options.inMemory ?? false, dataDir, stepMs: 0, logLevel: "error", schedulerIntervalMs: 10 });
+  const eventBacklog = options.eventBacklog ?? defaultConfig().eventBacklog;
+  const server = await startServer({ ...defaultConfig(), port: 0, inMemory: options.inMemory ?? false, dataDir, stepMs: 0, logLevel: "error", schedulerIntervalMs: 10, eventBacklog });
   const client = new ECSClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
@@ -106,12 +109,12 @@ export async function runConvergenceBench(options: { taskSets?: number; tasksPer
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return { store: server.store.description.startsWith("sqlite in memory") ? "sqlite in memory" : "sqlite (WAL, on disk)", taskSets, tasksPerSet, phases, peakRssMiB: Math.round(peakRss / 1024 / 1024) };
+  return { store: server.store.description.startsWith("sqlite in memory") ? "sqlite in memory" : "sqlite (WAL, on disk)", eventBacklog, taskSets, tasksPerSet, phases, peakRssMiB: Math.round(peakRss / 1024 / 1024) };
 }
 
 if (require.main === module) {
   const taskSets = Number(process.env.BENCH_TASK_SETS ?? 1000);
-  runConvergenceBench({ taskSets, inMemory: process.argv.includes("--in-memory") }).then(
+  runConvergenceBench({ taskSets, inMemory: process.argv.includes("--in-memory"), ...(process.argv.includes("--no-events") ? { eventBacklog: 0 } : {}) }).then(
     (result) => {
       console.log(JSON.stringify(result, null, 2));
     },

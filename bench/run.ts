@@ -166,14 +166,20 @@ async function main(): Promise<void> {
   }
 
   if (only.has("convergence")) {
+    // As configured by default (ECS events captured), then with capture off (--event-backlog 0),
+    // which shows what persisting an event for every task status change costs.
     const convergence = await runConvergenceBench();
+    const withoutEvents = await runConvergenceBench({ eventBacklog: 0 });
     results.convergence = convergence;
-    console.log(
-      `Convergence: ${convergence.taskSets} task sets x ${convergence.tasksPerSet} tasks, zero-delay, ${convergence.store}; peak RSS ${convergence.peakRssMiB} MiB\n${table(
-        ["phase", "time to converge (s)", "task transitions", "reconciler CPU (s)", "CPU per transition (µs)"],
-        convergence.phases.map((p) => [p.phase, format(p.seconds, 2), format(p.transitions), format(p.reconcilerCpuSeconds, 2), format(p.cpuMicrosPerTransition, 1)]),
-      )}\n`,
-    );
+    results.convergenceWithoutEvents = withoutEvents;
+    for (const c of [convergence, withoutEvents]) {
+      console.log(
+        `Convergence: ${c.taskSets} task sets x ${c.tasksPerSet} tasks, zero-delay, ${c.store}, event backlog ${c.eventBacklog}; peak RSS ${c.peakRssMiB} MiB\n${table(
+          ["phase", "time to converge (s)", "task transitions", "reconciler CPU (s)", "CPU per transition (µs)"],
+          c.phases.map((p) => [p.phase, format(p.seconds, 2), format(p.transitions), format(p.reconcilerCpuSeconds, 2), format(p.cpuMicrosPerTransition, 1)]),
+        )}\n`,
+      );
+    }
   }
 
   if (only.has("auth")) {
