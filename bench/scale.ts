@@ -15,7 +15,7 @@ import { startServer } from "../src/server";
 import { SqliteStore } from "../src/store/sqlite";
 import type { Kind } from "../src/store/store";
 import { signedRequest } from "./load";
-import { freePort, type Server, startEcslite, stop } from "./servers";
+import { freePort, type Server, startEcslite, stop, untilIdle } from "./servers";
 import { type FixedRequest, median, type Pinning, runWrk, type WrkResult } from "./wrk";
 
 const REGION = "us-east-1";
@@ -179,6 +179,7 @@ export async function runScaleCurve(options: { seconds: number; rounds: number; 
       await store.close();
       const server = await startEcslite(dimension.name, await freePort(), ["--data-dir", dataDir], options.pin);
       servers.push(server);
+      await untilIdle(server);
       requests.push(await operations(`127.0.0.1:${server.port}`, templates));
     }
     const rows: ScaleRow[] = [];

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { type Pinning, pinnedCommand } from "./wrk";
+import { cpuSeconds, type Pinning, pinnedCommand } from "./wrk";
 
 export const root = path.resolve(__dirname, "..", "..");
 
@@ -90,4 +90,20 @@ export async function stop(server: Server): Promise<void> {
   server.child.kill("SIGTERM");
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   if (server.child.exitCode === null) server.child.kill("SIGKILL");
+}
+
+/**
+ * Waits until the server has used under 5% of a core for half a second (at most a minute): a server
+ * started on a large store has startup work (its scheduler's first passes, the checkpointer) that
+ * would otherwise be counted against the first requests measured.
+ */
+export async function untilIdle(server: Server, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let before = cpuSeconds(server.pid);
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuSeconds(server.pid);
+    if (now - before < 0.025) return;
+    before = now;
+  }
 }
