@@ -13,14 +13,13 @@ import {
   DescribeServiceRevisionsCommand,
   type ECSClient,
   ListServiceDeploymentsCommand,
-  RegisterTaskDefinitionCommand,
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { currentDeployment, deploymentOf, deploymentsOf, ECS_ELB_ROLE, LAMBDA_ROLE, serviceInput, serviceOf, trafficOf, type TrafficSetup, trafficSetup } from "./deploymentFixtures";
 import { startTestServer, type TestServer } from "./harness";
-import { NETWORK, type Revisions, setupCluster } from "./taskSetFixtures";
+import { NETWORK, type Revisions, registerFargateTaskDefinition, setupCluster } from "./taskSetFixtures";
 
 const CLUSTER = "api";
 
@@ -154,19 +153,7 @@ describe("service deployments that cannot finish", () => {
     const client = server.client();
     const revisions = await setupCluster(client, CLUSTER);
     try {
-    const failing =
-      (
-        await client.send(
-          new RegisterTaskDefinitionCommand({
-            family: "web",
-            requiresCompatibilities: ["FARGATE"],
-            networkMode: "awsvpc",
-            cpu: "256",
-            memory: "512",
-            containerDefinitions: [{ name: "app", image: "web:broken", portMappings: [{ containerPort: 8080 }], environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
-          }),
-        )
-      ).taskDefinition?.taskDefinitionArn ?? "";
+    const failing = await registerFargateTaskDefinition(client, "web", { image: "web:broken", portMappings: [{ containerPort: 8080 }], environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] });
     await client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: "stuck", taskDefinition: revisions.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
     await server.advance(10);
     const good = await serviceOf(client, CLUSTER, "stuck");
@@ -211,19 +198,7 @@ describe("service deployments that cannot finish", () => {
     const revisions = await setupCluster(client, CLUSTER);
     try {
       const setup = await trafficSetup(server.elb(), "breaker");
-      const failing =
-        (
-          await client.send(
-            new RegisterTaskDefinitionCommand({
-              family: "web",
-              requiresCompatibilities: ["FARGATE"],
-              networkMode: "awsvpc",
-              cpu: "256",
-              memory: "512",
-              containerDefinitions: [{ name: "app", image: "web:broken", portMappings: [{ containerPort: 8080 }], environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
-            }),
-          )
-        ).taskDefinition?.taskDefinitionArn ?? "";
+      const failing = await registerFargateTaskDefinition(client, "web", { image: "web:broken", portMappings: [{ containerPort: 8080 }], environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] });
       const config = { strategy: "BLUE_GREEN" as const, deploymentCircuitBreaker: { enable: true, rollback: true } };
       // The virtual clock jumps: move it in steps, so tasks and targets have their moments in between.
       const pass = async (seconds: number) => {

@@ -26,28 +26,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { startTestServer, type TestServer } from "./harness";
+import { registerFargateTaskDefinition } from "./taskSetFixtures";
 
 const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"] } };
 
-async function unhealthyTaskDefinition(client: ECSClient, family: string): Promise<string> {
-  const out = await client.send(
-    new RegisterTaskDefinitionCommand({
-      family,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: "256",
-      memory: "512",
-      containerDefinitions: [
-        {
-          name: "app",
-          image: "nginx",
-          environment: [{ name: "ECSLITE_FAULT_UNHEALTHY", value: "true" }],
-          healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] },
-        },
-      ],
-    }),
-  );
-  return out.taskDefinition?.taskDefinitionArn ?? "";
+function unhealthyTaskDefinition(client: ECSClient, family: string): Promise<string> {
+  return registerFargateTaskDefinition(client, family, {
+    environment: [{ name: "ECSLITE_FAULT_UNHEALTHY", value: "true" }],
+    healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] },
+  });
 }
 
 /** Every task of a set, whatever its desired status, as DescribeTasks shows it. */
@@ -189,16 +176,7 @@ describe("repeated service events, paced as ECS paces them", () => {
   });
 
   it("a service whose tasks keep failing to start says it is throttled once (ECS's throttle event), not on every retry", async () => {
-    await client.send(
-      new RegisterTaskDefinitionCommand({
-        family: "broken",
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: "256",
-        memory: "512",
-        containerDefinitions: [{ name: "app", image: "nginx", environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
-      }),
-    );
+    await registerFargateTaskDefinition(client, "broken", { environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] });
     await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "broken", taskDefinition: "broken", desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
     for (let i = 0; i < 60; i++) await server.advance(1);
     const messages = await messagesOf("broken");
@@ -227,16 +205,7 @@ describe("waiting for an EXTERNAL rollout, as the README says", () => {
     server = await startTestServer({ clock: "real", stepMs: 500, schedulerIntervalMs: 20 });
     client = server.client();
     await client.send(new CreateClusterCommand({ clusterName: "c" }));
-    await client.send(
-      new RegisterTaskDefinitionCommand({
-        family: "web",
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: "256",
-        memory: "512",
-        containerDefinitions: [{ name: "app", image: "nginx" }],
-      }),
-    );
+    await registerFargateTaskDefinition(client, "web");
     await client.send(new CreateServiceCommand({ cluster: "c", serviceName: "s", desiredCount: 2, deploymentController: { type: "EXTERNAL" } }));
   });
   after(() => server.close());
@@ -286,16 +255,7 @@ describe("bugs the model-based test found (each a regression test)", () => {
     server = await startTestServer({ stepMs: 300 });
     client = server.client();
     await client.send(new CreateClusterCommand({ clusterName: "c" }));
-    await client.send(
-      new RegisterTaskDefinitionCommand({
-        family: "web",
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: "256",
-        memory: "512",
-        containerDefinitions: [{ name: "app", image: "nginx" }],
-      }),
-    );
+    await registerFargateTaskDefinition(client, "web");
   });
   after(() => server.close());
 
@@ -397,16 +357,7 @@ describe("zero-delay retries of a task definition that cannot start (no circuit 
     client = server.client();
     await client.send(new CreateClusterCommand({ clusterName: "c" }));
     for (const [family, environment] of [["broken", [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }]], ["web", []]] as const) {
-      await client.send(
-        new RegisterTaskDefinitionCommand({
-          family,
-          requiresCompatibilities: ["FARGATE"],
-          networkMode: "awsvpc",
-          cpu: "256",
-          memory: "512",
-          containerDefinitions: [{ name: "app", image: "nginx", environment: [...environment] }],
-        }),
-      );
+      await registerFargateTaskDefinition(client, family, { environment: [...environment] });
     }
   });
   after(() => server.close());
@@ -458,16 +409,7 @@ describe("the circuit breaker's wording for tasks that failed to start and tasks
     client = server.client();
     await client.send(new CreateClusterCommand({ clusterName: "c" }));
     await unhealthyTaskDefinition(client, "sick");
-    await client.send(
-      new RegisterTaskDefinitionCommand({
-        family: "broken",
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: "256",
-        memory: "512",
-        containerDefinitions: [{ name: "app", image: "nginx", environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] }],
-      }),
-    );
+    await registerFargateTaskDefinition(client, "broken", { environment: [{ name: "ECSLITE_FAULT_FAIL_TO_START", value: "true" }] });
   });
   after(() => server.close());
 

@@ -4,6 +4,7 @@
 import {
   CreateClusterCommand,
   CreateServiceCommand,
+  type ContainerDefinition,
   type CreateTaskSetCommandInput,
   DescribeServicesCommand,
   DescribeTaskSetsCommand,
@@ -54,22 +55,25 @@ export async function setupTargetGroup(client: ECSClient): Promise<string> {
 }
 
 /** A cluster and the task definitions the tests deploy, and the target group TARGET_GROUP. */
+/** Registers a Fargate revision of `family` (256 CPU units, 512 MiB) with one container "app"; returns its ARN. */
+export async function registerFargateTaskDefinition(client: ECSClient, family: string, container: Omit<ContainerDefinition, "name"> = {}): Promise<string> {
+  const out = await client.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: "256",
+      memory: "512",
+      containerDefinitions: [{ name: "app", image: "nginx", ...container }],
+    }),
+  );
+  return out.taskDefinition?.taskDefinitionArn ?? "";
+}
+
 export async function setupCluster(client: ECSClient, cluster: string): Promise<Revisions> {
   await client.send(new CreateClusterCommand({ clusterName: cluster }));
   TARGET_GROUP = await setupTargetGroup(client);
-  const fargate = async (image: string) =>
-    (
-      await client.send(
-        new RegisterTaskDefinitionCommand({
-          family: "web",
-          requiresCompatibilities: ["FARGATE"],
-          networkMode: "awsvpc",
-          cpu: "256",
-          memory: "512",
-          containerDefinitions: [{ name: "app", image, portMappings: [{ containerPort: 8080 }] }],
-        }),
-      )
-    ).taskDefinition?.taskDefinitionArn ?? "";
+  const fargate = (image: string) => registerFargateTaskDefinition(client, "web", { image, portMappings: [{ containerPort: 8080 }] });
   const v1 = await fargate("web:1");
   const v2 = await fargate("web:2");
   const bridge =
