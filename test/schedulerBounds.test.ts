@@ -16,9 +16,12 @@ import {
   DescribeServicesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  type TaskSet,
   UpdateServiceCommand,
+  UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
 import { MAX_STARTS_PER_RECONCILE } from "../src/scheduler/reconcileTaskSet";
+import { MIN_PASS_GAP_MS } from "../src/scheduler/scheduler";
 import { startTestServer, type TestServer } from "./harness";
 
 async function externalTaskSet(ecs: ECSClient, cluster: string, service: string, desiredCount: number): Promise<string> {
@@ -205,5 +208,48 @@ describe("a failing task row is isolated from the task rows sharing its transact
     for (let i = 0; i < 5; i++) await server.advance(1);
     const failed = (server.scheduler?.stats.failedReconciles ?? 0) - failedBefore;
     assert.ok(failed >= 2 && failed <= 4, `and was retried with backoff (1 s, 2 s, 4 s), not in every pass: ${failed} failures in 6 s`);
+  });
+});
+
+describe("under a stream of writes, one pass takes up what many requests changed", () => {
+  let server: TestServer;
+  before(async () => {
+    // The real clock and a loop woken by each request, as a deploy tool or a benchmark drives it.
+    server = await startTestServer({ clock: "real", stepMs: 0, schedulerIntervalMs: 1000 });
+  });
+  after(() => server.close());
+
+  it("passes start at least MIN_PASS_GAP_MS apart however often writes wake the loop, and the last write is still reconciled at once", async () => {
+    const ecs = server.client();
+    const setArn = await externalTaskSet(ecs, "burst", "svc", 4);
+    const scheduler = server.scheduler as NonNullable<TestServer["scheduler"]>;
+    await server.settle();
+    const passesBefore = scheduler.stats.passes;
+    const started = performance.now();
+    // For 200 ms, at every turn of the event loop: the set made due, as a write does, and the loop woken.
+    while (performance.now() - started < 200) {
+      await server.store.transaction(async (tx) => {
+        const record = await tx.get("taskSet", setArn);
+        if (record) await tx.put("taskSet", { ...record, reconcileAt: server.clock.now() });
+      });
+      scheduler.wake();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const elapsed = performance.now() - started;
+    const passes = scheduler.stats.passes - passesBefore;
+    assert.ok(passes >= 2, `${passes} passes in ${elapsed.toFixed(0)} ms: the loop must keep running`);
+    assert.ok(passes <= Math.ceil(elapsed / MIN_PASS_GAP_MS) + 1, `${passes} passes in ${elapsed.toFixed(0)} ms`);
+    await ecs.send(new UpdateTaskSetCommand({ cluster: "burst", service: "svc", taskSet: setArn, scale: { value: 50, unit: "PERCENT" } }));
+    // No settle: the loop itself brings the set to its last scale within a few gaps.
+    const deadline = performance.now() + 2000;
+    let set: TaskSet | undefined;
+    while (performance.now() < deadline) {
+      set = (await ecs.send(new DescribeTaskSetsCommand({ cluster: "burst", service: "svc", taskSets: [setArn] }))).taskSets?.[0];
+      if (set?.runningCount === 2 && set.stabilityStatus === "STEADY_STATE") break;
+      await new Promise((resolve) => setTimeout(resolve, MIN_PASS_GAP_MS));
+    }
+    assert.equal(set?.computedDesiredCount, 2);
+    assert.equal(set?.runningCount, 2);
+    assert.equal(set?.stabilityStatus, "STEADY_STATE");
   });
 });
