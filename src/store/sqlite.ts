@@ -255,6 +255,13 @@ export class SqliteStore implements Store {
     this.totalsCache.clear();
   }
 
+  /** The key columns and counts of a stored row, read from its columns. */
+  private storedKey(kind: Kind, arn: string): { scope: string; parent: string; name: string; counts?: Totals } | undefined {
+    const row = this.getKey.get(kind, arn) as { scope: string; parent: string; name: string; counts: string | null } | undefined;
+    if (!row) return undefined;
+    return { scope: row.scope, parent: row.parent, name: row.name, ...(row.counts ? { counts: JSON.parse(row.counts) as Totals } : {}) };
+  }
+
   private parse(stored: string | Buffer): unknown {
     const doc = JSON.parse(decodeDocument(stored)) as unknown;
     return this.freezeRecords ? deepFreeze(doc) : doc;
@@ -286,10 +293,15 @@ export class SqliteStore implements Store {
       return doc as Records[K];
     },
     put: <K extends Kind>(kind: K, doc: Records[K]): void => {
-      const key = (rowKeyOf[kind] as (r: Records[K]) => RowKey)(doc);
+      const keyOf = rowKeyOf[kind] as (r: Records[K]) => RowKey;
+      const key = keyOf(doc);
       this.beginWrite();
-      const old = this.getKey.get(kind, key.arn) as { scope: string; parent: string; name: string; counts: string | null } | undefined;
-      if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, JSON.parse(old.counts) as Totals, -1);
+      const byArn = this.cached(kind);
+      // A cached document is the row as stored: its key columns and counts are derived from it
+      // again rather than read back.
+      const cachedOld = byArn.get(key.arn) as Records[K] | undefined;
+      const old = cachedOld !== undefined ? keyOf(cachedOld) : this.storedKey(kind, key.arn);
+      if (old?.counts) addTotals(this.pendingTotals, old.scope, old.parent, old.counts, -1);
       if (key.counts) addTotals(this.pendingTotals, key.scope, key.parent, key.counts, 1);
       const counts = key.counts ? JSON.stringify(key.counts) : null;
       const stored = encodeDocument(kind, doc);
@@ -299,7 +311,6 @@ export class SqliteStore implements Store {
       else if (typeof stored !== "string") this.replace.run(kind, key.arn, key.scope, key.parent, key.name, key.due, counts, stored);
       else if (old.scope === key.scope && old.parent === key.parent && old.name === key.name) this.updateDoc.run(key.due, counts, stored, kind, key.arn);
       else this.updateRow.run(key.scope, key.parent, key.name, key.due, counts, stored, kind, key.arn);
-      const byArn = this.cached(kind);
       if (byArn.delete(key.arn)) this.cachedCount--;
       // What was just written is what the next request will read (a task set after UpdateTaskSet):
       // kept, frozen, so it is not parsed again. Tasks and event batches are many, large and mostly
