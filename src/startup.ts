@@ -70,6 +70,8 @@ export function dataDirFailure(config: Config, error: unknown): StartupError {
         return `holds an ecslite.sqlite that is not a SQLite database (${messageOf(error)})`;
       case "SQLITE_CANTOPEN":
         return "cannot hold the SQLite store (unable to open the database file)";
+      case "ECSLITE_DATA_DIR_IN_USE":
+        return "is in use by another ecslite process (each process needs a directory of its own; replicas share PostgreSQL)";
       default:
         return `cannot hold the SQLite store (${messageOf(error)})`;
     }

@@ -7,6 +7,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { SqliteStore } from "../src/store/sqlite";
 
 const CLI = path.join(__dirname, "..", "src", "cli.js");
 
@@ -86,6 +87,24 @@ describe("startup refusals", () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "ecslite.sqlite"), "this is not a database, just text long enough to be read as a header".repeat(20));
     assertRefused(await run(["--port", "0", "--data-dir", dir]), /--data-dir .*garbage holds an ecslite\.sqlite that is not a SQLite database/);
+  });
+
+  test("a --data-dir another ecslite is serving: refused at once, and served again once that process is gone, even killed", async () => {
+    const dir = path.join(tmp, "shared");
+    const first = spawn(process.execPath, [CLI, "--port", "0", "--data-dir", dir, "--log-level", "info"], { stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      first.stdout.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+      first.once("exit", () => reject(new Error("the first ecslite exited")));
+    });
+    try {
+      assertRefused(await run(["--port", "0", "--data-dir", dir]), new RegExp(`--data-dir ${dir} is in use by another ecslite process .*: choose another directory with --data-dir$`));
+    } finally {
+      first.kill("SIGKILL");
+      await new Promise((resolve) => first.once("exit", resolve));
+    }
+    // The lock went with the killed process: the directory opens again.
+    const store = new SqliteStore({ dataDir: dir });
+    await store.close();
   });
 
   test("an unreadable credentials file: missing, a directory, or not valid", async () => {

@@ -14,7 +14,7 @@ import { rowKeyOf } from "../src/domain/rowKeys";
 import { clusterSummary } from "../src/domain/clusterCounts";
 import { PostgresStore } from "../src/store/postgres";
 import { listSql } from "../src/store/sql";
-import { SqliteStore } from "../src/store/sqlite";
+import { DataDirectoryInUse, SqliteStore } from "../src/store/sqlite";
 import { addCounts, type Kind, type Store, type StoreOptions } from "../src/store/store";
 
 const SCOPE = "000000000000/us-east-1";
@@ -232,18 +232,22 @@ describe("the SQLite store's transactions", () => {
     }
   });
 
-  it("a document cached before another connection changed its row is read again", async () => {
+  it("a data directory is held by one store at a time (nothing writes behind its cached documents): a second is refused until the first closes", async () => {
     const dir = tempDir();
     const store = new SqliteStore({ dataDir: dir });
-    const other = new Database(path.join(dir, "ecslite.sqlite"));
     try {
       await store.transaction((tx) => tx.put("service", service("c", "web", "ACTIVE", 0, 0)));
-      assert.equal((await store.transaction((tx) => tx.get("service", serviceArn("c", "web"))))?.service.status, "ACTIVE");
-      other.prepare("UPDATE resources SET doc = ? WHERE kind = 'service' AND arn = ?").run(JSON.stringify(service("c", "web", "DRAINING", 0, 0)), serviceArn("c", "web"));
-      assert.equal((await store.transaction((tx) => tx.get("service", serviceArn("c", "web"))))?.service.status, "DRAINING");
+      assert.throws(() => new SqliteStore({ dataDir: dir }), (error: unknown) => error instanceof DataDirectoryInUse && error.message === `another ecslite process is serving ${dir}`);
+      // The refused store left the directory as it was: the first still reads and writes.
+      await store.transaction((tx) => tx.put("service", service("c", "web", "DRAINING", 0, 0)));
     } finally {
-      other.close();
       await store.close();
+    }
+    const reopened = new SqliteStore({ dataDir: dir });
+    try {
+      assert.equal((await reopened.transaction((tx) => tx.get("service", serviceArn("c", "web"))))?.service.status, "DRAINING");
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -5,7 +5,9 @@
 // at its first write, so a read-only request never takes the write lock nor pays for COMMIT. Every
 // statement is prepared once, chosen by the shape of the query. Documents read by key are parsed
 // once and kept, frozen, while their row is unchanged. On disk, WAL checkpoints run in a worker
-// thread on its own connection, so no request waits for the fsync of a checkpoint.
+// thread on its own connection, so no request waits for the fsync of a checkpoint; the process
+// holds its data directory (a lock next to the database), so no other process writes behind the
+// one connection's back and nothing it caches goes stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -36,12 +38,13 @@ export class SqliteStore implements Store {
   readonly description: string;
   private readonly db: Database.Database;
   private readonly checkpointer: Worker | undefined;
+  /** The data directory's lock, held while the store is open (on disk). */
+  private readonly directoryLock: Database.Database | undefined;
   private readonly freezeRecords: boolean;
 
   private readonly begin: Statement;
   private readonly commit: Statement;
   private readonly rollback: Statement;
-  private readonly dataVersion: Statement | undefined;
   private readonly getDoc: Statement;
   private readonly replace: Statement;
   private readonly getKey: Statement;
@@ -71,27 +74,20 @@ export class SqliteStore implements Store {
   /** Committed totals by parent, as read (frozen); forgotten when a commit changes them. */
   private readonly totalsCache = new Map<string, Totals>();
   private cachedCount = 0;
-  private lastDataVersion: unknown;
 
   constructor(options: { dataDir?: string } & StoreOptions) {
     this.freezeRecords = options.freezeRecords === true;
     let file: string | undefined;
     if (options.dataDir) {
       fs.mkdirSync(options.dataDir, { recursive: true });
+      this.directoryLock = lockDataDirectory(options.dataDir);
       file = path.join(options.dataDir, "ecslite.sqlite");
-      this.db = new Database(file);
-      // Free pages go back to the file system (the checkpoint worker runs incremental_vacuum), so
-      // the file shrinks after churn. A new database takes this at once; an older one is rebuilt
-      // once (VACUUM), which takes a few seconds for a large one.
-      if (this.db.pragma("auto_vacuum", { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
-        this.db.pragma("auto_vacuum = INCREMENTAL");
-        if (this.db.pragma("page_count", { simple: true }) !== 0) this.db.exec("VACUUM");
+      try {
+        this.db = openOnDisk(file);
+      } catch (error) {
+        this.directoryLock.close();
+        throw error;
       }
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      // Checkpoints are the worker's (below): none inside a request's COMMIT.
-      this.db.pragma("wal_autocheckpoint = 0");
-      this.db.pragma("journal_size_limit = 67108864");
       this.description = `sqlite ${file}`;
     } else {
       this.db = new Database(":memory:");
@@ -106,8 +102,6 @@ export class SqliteStore implements Store {
     this.begin = prepare("BEGIN IMMEDIATE");
     this.commit = prepare("COMMIT");
     this.rollback = prepare("ROLLBACK");
-    // Another connection (another process on the same directory) committing changes this.
-    this.dataVersion = file ? prepare("PRAGMA data_version").pluck() : undefined;
     this.getDoc = prepare("SELECT doc FROM resources WHERE kind = ? AND arn = ?").pluck();
     this.getKey = prepare("SELECT scope, parent, name, counts FROM resources WHERE kind = ? AND arn = ?");
     this.insertRow = prepare("INSERT INTO resources (kind, arn, scope, parent, name, due, counts, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -162,7 +156,6 @@ export class SqliteStore implements Store {
     this.active = true;
     let result: T | Promise<T>;
     try {
-      this.checkDataVersion();
       result = fn(this.tx);
     } catch (error) {
       return this.finish(error, true) as Promise<never>;
@@ -203,16 +196,6 @@ export class SqliteStore implements Store {
       if (next) queueMicrotask(() => next.run());
     }
     return ok ? Promise.resolve(outcome) : Promise.reject(error);
-  }
-
-  /** Another connection committed since we last looked: nothing cached can be trusted. */
-  private checkDataVersion(): void {
-    if (!this.dataVersion) return;
-    const version = this.dataVersion.get();
-    if (version !== this.lastDataVersion) {
-      if (this.lastDataVersion !== undefined) this.forgetDocuments();
-      this.lastDataVersion = version;
-    }
   }
 
   private beginWrite(): void {
@@ -379,6 +362,7 @@ export class SqliteStore implements Store {
     while (this.active || this.waiting.length) await this.transaction(() => undefined);
     if (this.checkpointer) await stopCheckpointer(this.checkpointer);
     if (this.db.open) this.db.close();
+    if (this.directoryLock?.open) this.directoryLock.close();
   }
 }
 
@@ -404,6 +388,48 @@ async function stopCheckpointer(worker: Worker): Promise<void> {
 }
 
 /** Passive checkpoints from a worker thread with its own connection, every so often. */
+/** The database file in WAL mode, checkpointed by the worker only, shrinking after churn. */
+function openOnDisk(file: string): Database.Database {
+  const db = new Database(file);
+  // Free pages go back to the file system (the checkpoint worker runs incremental_vacuum), so
+  // the file shrinks after churn. A new database takes this at once; an older one is rebuilt
+  // once (VACUUM), which takes a few seconds for a large one.
+  if (db.pragma("auto_vacuum", { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
+    db.pragma("auto_vacuum = INCREMENTAL");
+    if (db.pragma("page_count", { simple: true }) !== 0) db.exec("VACUUM");
+  }
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  // Checkpoints are the worker's (below): none inside a request's COMMIT.
+  db.pragma("wal_autocheckpoint = 0");
+  db.pragma("journal_size_limit = 67108864");
+  return db;
+}
+
+/** What opening a data directory another process (or store) holds throws. */
+export class DataDirectoryInUse extends Error {
+  readonly code = "ECSLITE_DATA_DIR_IN_USE";
+}
+
+/**
+ * Takes the data directory for this store: an exclusive lock on `ecslite.lock` (SQLite's own file
+ * locking, which the operating system releases when the process ends, however it ends). A second
+ * ecslite on the same directory would run a second scheduler over the same rows, and its commits
+ * would go unseen by this one's cached documents: it is refused at once.
+ */
+function lockDataDirectory(dir: string): Database.Database {
+  const lock = new Database(path.join(dir, "ecslite.lock"), { timeout: 0 });
+  try {
+    lock.exec("BEGIN EXCLUSIVE");
+    lock.exec("CREATE TABLE IF NOT EXISTS held (note TEXT)");
+    return lock;
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: unknown }).code === "SQLITE_BUSY") throw new DataDirectoryInUse(`another ecslite process is serving ${dir}`, { cause: error });
+    throw error;
+  }
+}
+
 function startCheckpointer(file: string): Worker {
   const worker = new Worker(path.join(__dirname, "checkpointer.js"), { workerData: { file } });
   worker.unref();
