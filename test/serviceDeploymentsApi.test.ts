@@ -107,6 +107,64 @@ describe("service deployment operations and parameters", () => {
     await assert.rejects(client.send(new ListServiceDeploymentsCommand({ cluster: "nope", service: "pages" })), { name: "ClusterNotFoundException" });
   });
 
+  it("deployments finished more than 90 days ago go when the next one starts, with revisions no kept deployment names; the rest stay, newest first", async () => {
+    const history = "history";
+    await client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: history, taskDefinition: revisions.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
+    await server.settle();
+    const force = async () => {
+      await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: history, forceNewDeployment: true }));
+      await server.settle();
+    };
+    await force();
+    const first = await deploymentsOf(client, CLUSTER, history);
+    assert.equal(first.length, 2);
+    const oldRevision = first[1].targetServiceRevisionArn ?? "";
+    await server.advance(60 * 86_400);
+    await force();
+    // 60 days on: nothing is old enough to go.
+    assert.equal((await deploymentsOf(client, CLUSTER, history)).length, 3);
+    await server.advance(31 * 86_400);
+    // Three at one instant of the virtual clock: their order is their creation's.
+    await force();
+    await force();
+    await force();
+    const after = await deploymentsOf(client, CLUSTER, history);
+    assert.equal(after.length, 4, "the two deployments finished 91 days ago are gone; the one of 31 days ago and the three new ones stay");
+    const newest = await deploymentOf(client, after[0].serviceDeploymentArn ?? "");
+    assert.equal(newest.serviceDeploymentArn, (await serviceOf(client, CLUSTER, history)).currentServiceDeployment, "the newest is listed first");
+    const gone = await client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [oldRevision] }));
+    assert.deepEqual(gone.failures?.map((f) => f.reason), ["MISSING"]);
+    // 60 days more: the deployment of day 60 is 91 days old and goes; those of day 91 stay.
+    await server.advance(60 * 86_400);
+    await force();
+    const later = await deploymentsOf(client, CLUSTER, history);
+    assert.deepEqual(later.slice(1).map((d) => d.serviceDeploymentArn), after.slice(0, 3).map((d) => d.serviceDeploymentArn));
+  });
+
+  it("a service stored before its deployment history was kept reads it once: numbering goes on after the deployments it has", async () => {
+    const legacy = "legacy";
+    await client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: legacy, taskDefinition: revisions.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: NETWORK }));
+    await server.settle();
+    await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: legacy, forceNewDeployment: true }));
+    await server.settle();
+    const serviceArn = (await serviceOf(client, CLUSTER, legacy)).serviceArn ?? "";
+    await server.store.transaction(async (tx) => {
+      const record = await tx.get("service", serviceArn);
+      assert.ok(record?.deploymentHistory, "kept for a new service");
+      const { deploymentHistory: _dropped, ...before } = record;
+      await tx.put("service", before);
+    });
+    await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: legacy, forceNewDeployment: true }));
+    await server.settle();
+    await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: legacy, forceNewDeployment: true }));
+    await server.settle();
+    const listed = await deploymentsOf(client, CLUSTER, legacy);
+    assert.equal(listed.length, 4);
+    assert.equal(listed[0].serviceDeploymentArn, (await serviceOf(client, CLUSTER, legacy)).currentServiceDeployment, "the newest first");
+    const sequences = await server.store.transaction(async (tx) => (await tx.list("serviceDeployment", { scope: "000000000000/us-east-1", parent: serviceArn })).map((d) => d.sequence).sort((a, b) => a - b));
+    assert.deepEqual(sequences, [1, 2, 3, 4]);
+  });
+
   it("describes what exists and reports the rest as MISSING; other accounts see nothing", async () => {
     const [brief] = await deploymentsOf(client, CLUSTER, "pages");
     const missing = (brief.serviceDeploymentArn ?? "").replace(/[A-Za-z0-9_-]{21}$/, "AAAAAAAAAAAAAAAAAAAAA");

@@ -37,6 +37,18 @@ export interface ServiceRecord {
   eventPacing?: EventPacing;
   /** Service deployments a newer one superseded (STOP_REQUESTED), which the next reconcile stops. */
   supersededDeployments?: string[];
+  /** What starting a deployment needs of the ones before it, without reading them all (ECS controller). */
+  deploymentHistory?: DeploymentHistory;
+}
+
+/**
+ * A service's deployment history in brief: the sequence of its newest deployment, and a time before
+ * which none of its deployments can be old enough to forget (epoch ms). Absent on services stored
+ * before it was kept: the next deployment reads the history once.
+ */
+export interface DeploymentHistory {
+  lastSequence: number;
+  forgetCheckAt: number;
 }
 
 /** A service revision: the configuration one deployment deploys. Never changes once written. */

@@ -26,7 +26,7 @@ import { shiftsTraffic, strategyOf } from "../../domain/deploymentConfig";
 import { continueHook, type DeploymentStatus, isFinished, newProgress, requestStop, supersede } from "../../domain/deploymentMachine";
 import type { LaunchSettings } from "../../domain/launch";
 import { decodeNextToken, encodeNextToken } from "../../domain/pagination";
-import type { ClusterRecord, ServiceDeploymentRecord, ServiceRecord } from "../../domain/records";
+import type { ClusterRecord, DeploymentHistory, ServiceDeploymentRecord, ServiceRecord } from "../../domain/records";
 import { deploymentConfigurationSnapshot, newServiceRevision, revisionIdOf, serviceDeploymentBrief, serviceDeploymentView } from "../../domain/serviceDeploymentViews";
 import { ConflictException, InvalidParameterException, ServiceDeploymentNotFoundException } from "../../protocol/errors";
 import { epochSeconds, type Wire } from "../../protocol/wire";
@@ -64,7 +64,11 @@ export interface DeploymentStart {
  * supersedes the deployment it replaces. Returns the service's new currentServiceDeployment and
  * the deployments the scheduler must stop.
  */
-export async function startServiceDeployment(tx: Tx, ctx: RequestContext, start: DeploymentStart): Promise<{ currentServiceDeployment: string; supersededDeployments: string[] }> {
+export async function startServiceDeployment(
+  tx: Tx,
+  ctx: RequestContext,
+  start: DeploymentStart,
+): Promise<{ currentServiceDeployment: string; supersededDeployments: string[]; deploymentHistory: DeploymentHistory }> {
   const { service, launch } = start;
   const [primary, ...others] = service.deployments ?? [];
   const clusterName = start.cluster.cluster.clusterName ?? "";
@@ -111,7 +115,9 @@ export async function startServiceDeployment(tx: Tx, ctx: RequestContext, start:
     superseded.push(current ?? "");
   }
   const arn = arns.serviceDeployment(ctx, clusterName, serviceName, ctx.ids.token(21));
-  const earlier = await tx.list("serviceDeployment", { scope: ctx.scope, parent: service.serviceArn ?? "" });
+  // A new service has no history; one stored before its history was kept reads it once.
+  const known = start.previous ? start.previous.deploymentHistory : { lastSequence: 0, forgetCheckAt: now + DEPLOYMENT_HISTORY_MS };
+  const lastSequence = known ? known.lastSequence : Math.max(0, ...(await tx.list("serviceDeployment", { scope: ctx.scope, parent: service.serviceArn ?? "" })).map((d) => d.sequence));
   const record: ServiceDeploymentRecord = {
     deployment: {
       serviceDeploymentArn: arn,
@@ -125,25 +131,33 @@ export async function startServiceDeployment(tx: Tx, ctx: RequestContext, start:
     counts: { [targetRevisionArn]: { requested: primary?.desiredCount ?? 0, running: 0, pending: 0 } },
     progress: newProgress(strategy, config, others.length > 1),
     updatedAt: now,
-    sequence: Math.max(0, ...earlier.map((d) => d.sequence)) + 1,
+    sequence: lastSequence + 1,
   };
   await saveServiceDeployment(tx, record, [{ kind: "status", status: "PENDING" }]);
-  await forgetOldDeployments(tx, service.serviceArn ?? "", now);
-  return { currentServiceDeployment: arn, supersededDeployments: [...(start.previous?.supersededDeployments ?? []), ...superseded] };
+  const forgetCheckAt = known && now < known.forgetCheckAt ? known.forgetCheckAt : await forgetOldDeployments(tx, service.serviceArn ?? "", now);
+  return {
+    currentServiceDeployment: arn,
+    supersededDeployments: [...(start.previous?.supersededDeployments ?? []), ...superseded],
+    deploymentHistory: { lastSequence: record.sequence, forgetCheckAt },
+  };
 }
 
-/** Finished deployments older than ECS keeps them go, with the revisions no kept deployment names. */
-async function forgetOldDeployments(tx: Tx, serviceArn: string, now: number): Promise<void> {
+/**
+ * Finished deployments older than ECS keeps them go, with the revisions no kept deployment names.
+ * Returns the earliest time a kept one may be old enough to go: one still running finishes now at
+ * the earliest, so it goes no sooner than the history's length from now.
+ */
+async function forgetOldDeployments(tx: Tx, serviceArn: string, now: number): Promise<number> {
   const scope = scopeKey(scopeOfArn(serviceArn));
   const all = await tx.list("serviceDeployment", { scope, parent: serviceArn });
   const old = all.filter((d) => isFinished(d.progress.status) && d.updatedAt < now - DEPLOYMENT_HISTORY_MS);
-  if (!old.length) return;
   const kept = all.filter((d) => !old.includes(d));
   const named = new Set(kept.flatMap((d) => [d.targetRevisionArn, ...d.sourceRevisionArns]));
   for (const d of old) {
     await tx.remove("serviceDeployment", d.deployment.serviceDeploymentArn ?? "");
     for (const revision of [d.targetRevisionArn, ...d.sourceRevisionArns]) if (!named.has(revision)) await tx.remove("serviceRevision", revision);
   }
+  return Math.min(...kept.map((d) => (isFinished(d.progress.status) ? d.updatedAt : now))) + DEPLOYMENT_HISTORY_MS;
 }
 
 /** The deployments and revisions of a service go when it does (developer guide: deleted with the service). */

@@ -247,6 +247,7 @@ const createService: Handler<CreateServiceRequest, CreateServiceResponse> = asyn
         service.deployments = [first];
         const started = await startServiceDeployment(tx, ctx, { cluster, service, taskDefinition: taskDefinition.taskDefinition, launch });
         service.currentServiceDeployment = started.currentServiceDeployment;
+        record.deploymentHistory = started.deploymentHistory;
       } else {
         // CODE_DEPLOY: ECS creates the first, PRIMARY task set itself.
         await tx.put("taskSet", codeDeployTaskSet(ctx, cluster, service, launch, now));
@@ -402,10 +403,17 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
       ...(input.availabilityZoneRebalancing ? { availabilityZoneRebalancing: input.availabilityZoneRebalancing } : {}),
       ...(input.deploymentConfiguration ? { deploymentConfiguration: { ...record.service.deploymentConfiguration, ...deploymentConfigurationOf({ ...record.service.deploymentConfiguration, ...input.deploymentConfiguration }, controller) } } : {}),
     };
-    let superseded = record.supersededDeployments;
-    if (controller === "ECS") superseded = await updateEcsDeployment(tx, ctx, cluster, record, service, input);
+    let deployment: Pick<ServiceRecord, "supersededDeployments" | "deploymentHistory"> = record;
+    if (controller === "ECS") deployment = await updateEcsDeployment(tx, ctx, cluster, record, service, input);
     else if (input.desiredCount !== undefined) await rippleDesiredCount(tx, ctx, service);
-    const updated: ServiceRecord = { ...record, service, reconcileAt: ctx.clock.now(), ...(superseded?.length ? { supersededDeployments: superseded } : {}) };
+    const superseded = deployment.supersededDeployments;
+    const updated: ServiceRecord = {
+      ...record,
+      service,
+      reconcileAt: ctx.clock.now(),
+      ...(superseded?.length ? { supersededDeployments: superseded } : {}),
+      ...(deployment.deploymentHistory ? { deploymentHistory: deployment.deploymentHistory } : {}),
+    };
     await tx.put("service", updated);
     return { service: await presentService(tx, updated, false) };
   });
@@ -415,16 +423,24 @@ const updateService: Handler<UpdateServiceRequest, UpdateServiceResponse> = asyn
 
 /**
  * ECS controller: a changed task definition, launch or network (or forceNewDeployment) starts a new
- * deployment, with its revision and service deployment. Returns the service deployments to stop.
+ * deployment, with its revision and service deployment. Returns the service deployments to stop and
+ * the service's deployment history.
  */
-async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: ClusterRecord, record: ServiceRecord, service: Wire<Service>, input: Wire<UpdateServiceRequest>): Promise<string[] | undefined> {
+async function updateEcsDeployment(
+  tx: Tx,
+  ctx: RequestContext,
+  cluster: ClusterRecord,
+  record: ServiceRecord,
+  service: Wire<Service>,
+  input: Wire<UpdateServiceRequest>,
+): Promise<Pick<ServiceRecord, "supersededDeployments" | "deploymentHistory">> {
   const before = record.service;
   const launchChanged = input.taskDefinition !== undefined || input.capacityProviderStrategy !== undefined || input.networkConfiguration !== undefined || input.platformVersion !== undefined || input.loadBalancers !== undefined || input.serviceRegistries !== undefined || input.volumeConfigurations !== undefined;
   const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
   if (!launchChanged && !input.forceNewDeployment) {
     // Only the desired count changed: the primary deployment follows it.
     service.deployments = (service.deployments ?? []).map((d) => (d.status === "PRIMARY" ? { ...d, desiredCount: service.desiredCount, updatedAt: epochSeconds(ctx.clock.now()) } : d));
-    return record.supersededDeployments;
+    return record;
   }
   const taskDefinition = await usableTaskDefinition(tx, ctx, input.taskDefinition ?? before.taskDefinition ?? "");
   const launch = launchSettings(
@@ -455,7 +471,7 @@ async function updateEcsDeployment(tx: Tx, ctx: RequestContext, cluster: Cluster
   service.deployments = [newDeployment(ctx, taskDefinitionArn, shifting ? 0 : service.desiredCount ?? 0, launch, volumeConfigurations), ...others];
   const started = await startServiceDeployment(tx, ctx, { cluster, service, previous: record, taskDefinition: taskDefinition.taskDefinition, launch });
   service.currentServiceDeployment = started.currentServiceDeployment;
-  return started.supersededDeployments;
+  return started;
 }
 
 const deleteService: Handler<DeleteServiceRequest, DeleteServiceResponse> = async (input, ctx) => {
