@@ -1,9 +1,10 @@
 // `npm run bench`: what ecslite's server costs per request, measured from outside with wrk next to
 // two references (a bare node:http ceiling and a one-lookup SQLite server) and moto, in one run;
-// cold start and memory; the scale curve (cluster size); the convergence benchmark; the auth modes.
+// what serving HTTP costs a server with work of its own (overhead); cold start and memory; the scale
+// curve (cluster size); the convergence benchmark; the auth modes.
 // Results are printed as tables and written to bench/results/latest.json.
 //
-// BENCH_ONLY=throughput,memory,scale,convergence,auth (or parts named as arguments; soak, contention and churn run only when named) picks parts; BENCH_SECONDS (per measurement),
+// BENCH_ONLY=throughput,overhead,memory,scale,convergence,auth (or parts named as arguments; soak, contention and churn run only when named) picks parts; BENCH_SECONDS (per measurement),
 // BENCH_ROUNDS and BENCH_CONNECTIONS (comma-separated) change the throughput runs.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -11,11 +12,12 @@ import * as path from "node:path";
 import { CreateServiceCommand, CreateTaskSetCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { boto3Available, runAuthBench } from "./auth";
 import { runConvergenceBench } from "./convergence";
+import { runOverheadBench } from "./overhead";
 import { runScaleCurve } from "./scale";
 import { freePort, root, rssMiB, type Server, startEcslite, startProcess, stop } from "./servers";
 import { runChurnBench } from "./churn";
 import { runSoakBench } from "./soak";
-import { CEILING, ECSLITE_DISK, ECSLITE_MEMORY, MOTO, motoAvailable, prepareBenchCluster, REFERENCE, runThroughput, type ThroughputCell } from "./throughput";
+import { answerOf, CEILING, ECSLITE_DISK, ECSLITE_MEMORY, MOTO, motoAvailable, prepareBenchCluster, REFERENCE, requestFor, runThroughput, type ThroughputCell } from "./throughput";
 import { pinning, wrkAvailable } from "./wrk";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -94,7 +96,7 @@ function throughputTables(cells: readonly ThroughputCell[], withMoto: boolean): 
 async function main(): Promise<void> {
   // Parts by name: `npm run bench -- soak contention churn`, or BENCH_ONLY=...; those three take minutes and run only when named.
   const named = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-  const only = new Set(named.length ? named : (process.env.BENCH_ONLY ?? "throughput,memory,scale,convergence,auth").split(","));
+  const only = new Set(named.length ? named : (process.env.BENCH_ONLY ?? "throughput,overhead,memory,scale,convergence,auth").split(","));
   const pin = pinning();
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     secondsPerMeasurement: SECONDS,
     rounds: ROUNDS,
   };
-  const needsWrk = ["throughput", "scale", "auth"].some((part) => only.has(part));
+  const needsWrk = ["throughput", "overhead", "scale", "auth"].some((part) => only.has(part));
   if (needsWrk && !wrkAvailable()) {
     console.error("wrk is not installed: the throughput, scale and auth parts need it (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk). See bench/README.md.");
     process.exit(2);
@@ -117,6 +119,26 @@ async function main(): Promise<void> {
     const cells = await runThroughput({ seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, pin, withMoto });
     results.throughput = cells;
     console.log(`\nAPI throughput: wrk, median of ${ROUNDS} interleaved ${SECONDS} s rounds\n${throughputTables(cells, withMoto)}\n`);
+  }
+
+  if (only.has("overhead")) {
+    // The ceiling answers with ecslite's own DescribeTaskSets body.
+    const ecslite = await startEcslite(ECSLITE_MEMORY, await freePort(), ["--in-memory"], pin);
+    let body: string;
+    try {
+      const { taskSetId } = await prepareBenchCluster(ecslite.port);
+      body = await answerOf(ecslite.port, await requestFor(ecslite.port, "DescribeTaskSets", taskSetId));
+    } finally {
+      await stop(ecslite);
+    }
+    const rows = await runOverheadBench({ seconds: SECONDS, rounds: ROUNDS, pin, body });
+    results.overhead = rows;
+    console.log(
+      `What serving HTTP costs a server with work of its own: the ceiling computing W µs per request, 16 connections, median of ${ROUNDS} interleaved rounds\n${table(
+        ["work W (µs)", "req/s", "server µs/req", "µs/req - W", "busy"],
+        rows.map((r) => [r.workMicros, format(r.throughput), format(r.serverCpuMicros, 1), format(r.overheadMicros, 1), percent(r.serverBusy)]),
+      )}\n`,
+    );
   }
 
   if (only.has("memory")) {

@@ -72,10 +72,11 @@ export function startEcslite(name: string, port: number, extra: readonly string[
   return startProcess(name, process.execPath, [path.join(root, "dist/src/cli.js"), "--port", String(port), "--log-level", "error", ...extra], port, { pin });
 }
 
-/** The bare node:http ceiling, answering each operation with the given body. */
-export async function startCeiling(bodies: Readonly<Record<string, string>>, pin?: Pinning): Promise<Server> {
+/** The bare node:http ceiling, answering each operation with the given body (after `workMicros` of computing, if given). */
+export async function startCeiling(bodies: Readonly<Record<string, string>>, pin?: Pinning, workMicros = 0): Promise<Server> {
   const port = await freePort();
-  return startProcess("ceiling", process.execPath, [path.join(root, "dist/bench/ceiling.js")], port, { env: { PORT: String(port), CEILING_BODIES: JSON.stringify(bodies) }, pin });
+  const env = { PORT: String(port), CEILING_BODIES: JSON.stringify(bodies), CEILING_WORK_US: String(workMicros) };
+  return startProcess(workMicros ? `ceiling + ${workMicros} µs` : "ceiling", process.execPath, [path.join(root, "dist/bench/ceiling.js")], port, { env, pin });
 }
 
 /** The one-lookup reference, serving `document` from SQLite. */

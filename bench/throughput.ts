@@ -66,7 +66,8 @@ export async function requestFor(port: number, operation: Operation, taskSetId: 
   }
 }
 
-async function answerOf(port: number, request: FixedRequest): Promise<string> {
+/** ecslite's answer to a request (throws unless 200). */
+export async function answerOf(port: number, request: FixedRequest): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}${request.path}`, { method: "POST", headers: request.headers, body: request.body });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`${request.headers["x-amz-target"]} answered ${response.status}: ${text}`);
