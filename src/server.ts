@@ -27,7 +27,7 @@ import { packageVersion } from "./version";
 import { Dashboard } from "./dashboard";
 import { EventCapturingStore } from "./events/capture";
 import { EventBridgeDelivery, type EventBridgeDeliveryOptions } from "./events/eventbridge";
-import { logEvent } from "./events/log";
+import { logEvents } from "./events/log";
 import { EventStreams } from "./events/stream";
 import type { Store } from "./store/store";
 
@@ -153,8 +153,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logger,
       })
     : undefined;
-  store.onCommit((events) => {
-    for (const event of events) logEvent(logger, event);
+  store.onCommit((batch) => {
+    logEvents(logger, batch);
     streams.notify();
     delivery?.notify();
   });

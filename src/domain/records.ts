@@ -192,15 +192,39 @@ export interface TargetRecord {
 }
 
 /** One committed transaction's ECS events (src/events/): the backlog the event stream reads. */
-export interface EventBatchRecord {
+export type EventBatchRecord = {
   /** "events/<lastSeq, zero-padded>": batches sort by the last sequence number they hold. */
   arn: string;
   firstSeq: number;
   lastSeq: number;
-  events: StoredEvent[];
-}
+} & (
+  | {
+      /** When the transaction committed (epoch ms): every event's time. */
+      time: number;
+      /** The events in order, numbered from firstSeq, in their compact form (events/backlog.ts renders them). */
+      entries: BacklogEntry[];
+    }
+  | {
+      /** Batches written before the compact form (an older data directory): the events in full. */
+      events: StoredEvent[];
+    }
+);
 
-/** An ECS event as stored: EventBridge's envelope fields and the detail, ready to send. */
+/**
+ * An event as the backlog keeps it. A task state change keeps the task's snapshot (the fields its
+ * detail carries, as the task held them: timestamps in epoch seconds), packed against the batch's
+ * task event before it (events/compact.ts: `same` marks the fields equal to that one's), from which
+ * its envelope and detail are rendered when read; the rarer events keep envelope and detail as they are.
+ */
+export type BacklogEntry = { id: string; task: TaskSnapshot; same?: number } | { id: string; event: EventContent };
+
+/** The fields of a task its state change event carries, unconverted (events/detail.ts, taskSnapshot). */
+export type TaskSnapshot = Readonly<Record<string, unknown>> & { readonly taskArn?: string; readonly clusterArn?: string };
+
+/** What an event says, without its place in the backlog (number, id and time). */
+export type EventContent = Omit<StoredEvent, "seq" | "id" | "time">;
+
+/** An ECS event as readers see it: EventBridge's envelope fields and the detail, ready to send. */
 export interface StoredEvent {
   seq: number;
   id: string;

@@ -4,9 +4,10 @@
 // reader that resumes after number N misses nothing). Each batch has a small mark row with only
 // its numbers, so the oldest batches are found and dropped without reading their events; the
 // backlog holds about `backlog` events.
-import type { EventBatchRecord, StoredEvent } from "../domain/records";
+import type { BacklogEntry, EventBatchRecord, EventContent, StoredEvent, TaskSnapshot } from "../domain/records";
 import type { Answer, Tx } from "../store/store";
-import type { PendingEvent } from "./derive";
+import { packSnapshot, unpackSnapshot } from "./compact";
+import { type PendingEvent, taskEventContent } from "./derive";
 
 const COUNTER = "events/last";
 const BATCH_PREFIX = "events/";
@@ -30,21 +31,52 @@ export function restoreSequence(tx: Tx, seq: number): Answer<void> {
   return tx.put("eventCursor", { arn: COUNTER, seq });
 }
 
-/** Numbers the events, writes them as one batch, and drops batches that fell out of the backlog. */
-export function appendEvents(tx: Tx, events: readonly PendingEvent[], options: { backlog: number; nowMs: number; uuid: () => string }): Answer<StoredEvent[]> {
+/**
+ * Numbers the events, writes them as one batch, and drops batches that fell out of the backlog. The
+ * batch keeps each event in its compact form (a task event as the task's snapshot): building and
+ * storing the full envelope and detail of every task change is most of what capturing costs, and
+ * only a reader needs them (eventsOf renders them from the batch).
+ */
+export function appendEvents(tx: Tx, events: readonly PendingEvent[], options: { backlog: number; nowMs: number; uuid: () => string }): Answer<EventBatchRecord> {
   return then(lastSequence(tx), (last) => {
-    const stored: StoredEvent[] = events.map((event, i) => ({ seq: last + 1 + i, id: options.uuid(), time: options.nowMs, ...event }));
+    let previous: TaskSnapshot | undefined;
+    const entries: BacklogEntry[] = events.map((event) => {
+      if (!("task" in event)) return { id: options.uuid(), event: event.event };
+      const packed = packSnapshot(event.task, previous);
+      previous = event.task;
+      return { id: options.uuid(), ...packed };
+    });
     const lastSeq = last + events.length;
-    const batch: EventBatchRecord = { arn: batchArn(lastSeq), firstSeq: last + 1, lastSeq, events: stored };
+    const batch: EventBatchRecord = { arn: batchArn(lastSeq), firstSeq: last + 1, lastSeq, time: options.nowMs, entries };
     // Pruning looks at the marks every so many events (a sixteenth of the backlog, at most 64), not on every write.
     const every = Math.max(1, Math.min(64, Math.floor(options.backlog / 16)));
     const pruneDue = Math.floor(last / every) !== Math.floor(lastSeq / every);
     return then(tx.put("eventBatch", batch), () =>
       then(tx.put("eventMark", { arn: batch.arn, firstSeq: batch.firstSeq, lastSeq }), () =>
-        then(tx.put("eventCursor", { arn: COUNTER, seq: lastSeq }), () => then(pruneDue ? prune(tx, lastSeq - options.backlog) : undefined, () => stored)),
+        then(tx.put("eventCursor", { arn: COUNTER, seq: lastSeq }), () => then(pruneDue ? prune(tx, lastSeq - options.backlog) : undefined, () => batch)),
       ),
     );
   });
+}
+
+/** The batch's events numbered above `afterSeq` (at most `limit`), as readers see them. */
+export function eventsOf(batch: EventBatchRecord, afterSeq = 0, limit = Infinity): StoredEvent[] {
+  if ("events" in batch) return batch.events.filter((event) => event.seq > afterSeq).slice(0, limit);
+  const out: StoredEvent[] = [];
+  const from = afterSeq - batch.firstSeq + 1;
+  // Task snapshots are unpacked from the batch's first on: each may refer to the one before.
+  let previous: TaskSnapshot | undefined;
+  for (let i = 0; i < batch.entries.length && out.length < limit; i++) {
+    const entry = batch.entries[i];
+    let content: EventContent | undefined;
+    if ("task" in entry) {
+      const snapshot = unpackSnapshot(entry, previous);
+      previous = snapshot;
+      if (i >= from) content = taskEventContent(snapshot, batch.time);
+    } else if (i >= from) content = entry.event;
+    if (content) out.push({ seq: batch.firstSeq + i, id: entry.id, time: batch.time, ...content });
+  }
+  return out;
 }
 
 const PRUNE_PAGE = 64;
@@ -67,7 +99,7 @@ export async function readEvents(tx: Tx, afterSeq: number, limit: number): Promi
   let after = batchArn(afterSeq);
   while (out.length < limit) {
     const batches = await tx.list("eventBatch", { ...ALL, afterArn: after, limit: 32 });
-    for (const batch of batches) for (const event of batch.events) if (event.seq > afterSeq && out.length < limit) out.push(event);
+    for (const batch of batches) out.push(...eventsOf(batch, afterSeq, limit - out.length));
     if (batches.length < 32) break;
     after = batches[batches.length - 1].arn;
   }

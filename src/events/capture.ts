@@ -3,7 +3,7 @@
 // (derive.ts says what each change means), and the events are appended to the backlog in the same
 // transaction: an event exists exactly when the change that causes it was committed, whichever
 // replica made it, and a restart loses neither.
-import type { Records, StoredEvent, TaskRecord } from "../domain/records";
+import type { EventBatchRecord, Records, TaskRecord } from "../domain/records";
 import { instancesWithUsage } from "../domain/instances";
 import type { Answer, Kind, ListQuery, Store, Tx } from "../store/store";
 import { appendEvents, lastSequence, restoreSequence } from "./backlog";
@@ -81,7 +81,7 @@ class TransactionCapture {
   private note<K extends Kind>(kind: K, before: Records[K] | undefined, after: Records[K]): void {
     if (kind === "task") {
       const [was, now] = [before as TaskRecord | undefined, after as TaskRecord];
-      const event = taskEvent(was, now, this.nowMs);
+      const event = taskEvent(was, now);
       if (event) this.events.push(event);
       const instance = instanceTouchedBy(was, now);
       if (instance) this.touchedInstances.add(instance);
@@ -122,14 +122,14 @@ class TransactionCapture {
       const tasks = await this.inner.list("task", { scope: `${account}/${region}`, parent: clusterArn });
       for (const instance of instancesWithUsage(records.map((r) => r.containerInstance), tasks)) {
         const arn = instance.containerInstanceArn ?? "";
-        events.push({ detailType: DETAIL_TYPES.containerInstance, account, region, resources: [arn], clusterArn, detail: containerInstanceDetail(instance, clusterArn, this.nowMs) });
+        events.push({ event: { detailType: DETAIL_TYPES.containerInstance, account, region, resources: [arn], clusterArn, detail: containerInstanceDetail(instance, clusterArn, this.nowMs) } });
       }
     }
     return events;
   }
 
-  /** Appends what the transaction's writes mean to the backlog; the events, or undefined when none. */
-  finish(options: EventCaptureOptions): Answer<StoredEvent[] | undefined> {
+  /** Appends what the transaction's writes mean to the backlog; the batch written, or undefined when none. */
+  finish(options: EventCaptureOptions): Answer<EventBatchRecord | undefined> {
     const withInstances: Answer<PendingEvent[]> =
       this.touchedInstances.size || this.changedInstances.size ? this.instanceEvents().then((instanceEvents) => [...this.events, ...instanceEvents]) : this.events;
     return then(withInstances, (events) => (events.length ? appendEvents(this.inner, events, { ...options, nowMs: this.nowMs }) : undefined));
@@ -163,7 +163,8 @@ function scopeOf(arn: string): { account: string; region: string } {
   return { account, region };
 }
 
-export type CommitListener = (events: readonly StoredEvent[]) => void;
+/** Hears of each commit that wrote events, with the batch it wrote (events/backlog.ts eventsOf renders its events). */
+export type CommitListener = (batch: EventBatchRecord) => void;
 
 /** A Store whose transactions capture ECS events; listeners hear of each commit that wrote some. */
 export class EventCapturingStore implements Store {
@@ -185,7 +186,7 @@ export class EventCapturingStore implements Store {
 
   async transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     if (this.options.backlog <= 0) return this.inner.transaction(fn);
-    let written: StoredEvent[] | undefined;
+    let written: EventBatchRecord | undefined;
     const value = await this.inner.transaction((tx) => {
       // A retried transaction (PostgreSQL serialization) starts its capture afresh.
       written = undefined;

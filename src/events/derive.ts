@@ -8,26 +8,37 @@
 //    the placement and start failures are their service actions, and a deployment completed,
 //    failed or rolled back to is an ECS Deployment State Change (as is a new deployment).
 import type { ServiceEvent } from "@aws-sdk/client-ecs";
-import type { ContainerInstanceRecord, ServiceRecord, StoredEvent, TaskRecord, TaskSetRecord } from "../domain/records";
+import type { ContainerInstanceRecord, EventContent, ServiceRecord, TaskRecord, TaskSetRecord, TaskSnapshot } from "../domain/records";
 import type { Wire } from "../protocol/wire";
 import { eventMessages } from "../scheduler/events";
-import { DETAIL_TYPES, isoTime, taskDetail } from "./detail";
+import { DETAIL_TYPES, isoTime, renderTaskDetail, taskSnapshot } from "./detail";
 
-/** An event before it has its place in the backlog (sequence number, id and time). */
-export type PendingEvent = Omit<StoredEvent, "seq" | "id" | "time">;
+/**
+ * An event before it has its place in the backlog (number, id and time): a task state change as the
+ * task's snapshot (rendered when read, taskEventContent), any other event as it will be read.
+ */
+export type PendingEvent = { task: TaskSnapshot } | { event: EventContent };
 
-function pending(detailType: string, arn: string, resources: string[], clusterArn: string, detail: Record<string, unknown>): PendingEvent {
+function pending(detailType: string, arn: string, resources: string[], clusterArn: string, detail: Record<string, unknown>): { event: EventContent } {
+  return { event: content(detailType, arn, resources, clusterArn, detail) };
+}
+
+function content(detailType: string, arn: string, resources: string[], clusterArn: string, detail: Record<string, unknown>): EventContent {
   // arn:aws:ecs:<region>:<account>:...
   const parts = arn.split(":", 5);
   return { detailType, account: parts[4] ?? "", region: parts[3] ?? "", resources, clusterArn, detail };
 }
 
 /** A task event whenever the task's version moves (it is new, or its status changed). */
-export function taskEvent(before: TaskRecord | undefined, after: TaskRecord, nowMs: number): PendingEvent | undefined {
+export function taskEvent(before: TaskRecord | undefined, after: TaskRecord): { task: TaskSnapshot } | undefined {
   if (before && before.task.version === after.task.version) return undefined;
-  const task = after.task;
-  const arn = task.taskArn ?? "";
-  return pending(DETAIL_TYPES.task, arn, [arn], task.clusterArn ?? "", taskDetail(task, nowMs));
+  return { task: taskSnapshot(after.task) };
+}
+
+/** A task event's envelope and detail, from the task's snapshot, as of `nowMs` (the commit). */
+export function taskEventContent(snapshot: TaskSnapshot, nowMs: number): EventContent {
+  const arn = snapshot.taskArn ?? "";
+  return content(DETAIL_TYPES.task, arn, [arn], snapshot.clusterArn ?? "", renderTaskDetail(snapshot, nowMs));
 }
 
 /**

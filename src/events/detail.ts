@@ -4,6 +4,7 @@
 // CDK's generated event patterns). Timestamps are ISO strings in events, where the API has epoch
 // seconds ("ECS task state change events": createdAt, connectivityAt, ... are ISO strings).
 import type { Container, ContainerInstance, Task } from "@aws-sdk/client-ecs";
+import type { TaskSnapshot } from "../domain/records";
 import type { Wire } from "../protocol/wire";
 
 export const DETAIL_TYPES = {
@@ -133,15 +134,31 @@ function containerDetail(container: Wire<Container>): Record<string, unknown> {
   return pick(container as Record<string, unknown>, TASK_CONTAINER_FIELDS);
 }
 
-/** The task as its state change event carries it, as of `nowMs` (updatedAt). */
-export function taskDetail(task: Wire<Task>, nowMs: number): Record<string, unknown> {
-  const detail = pick(task as Record<string, unknown>, TASK_DETAIL_FIELDS, (field, value) => {
-    if (TASK_TIMESTAMPS.has(field) && typeof value === "number") return isoTime(value);
-    if (field === "containers") return (value as Wire<Container>[]).map(containerDetail);
-    return value;
-  });
+/**
+ * The fields of the task its state change event carries, as the task holds them (timestamps in epoch
+ * seconds): what the backlog keeps of a task event. Cheap to take (no conversion), and the detail
+ * rendered from it, once stored and read back, is the one the task itself gives (taskDetail).
+ */
+export function taskSnapshot(task: Wire<Task>): TaskSnapshot {
+  const snapshot = pick(task as Record<string, unknown>, TASK_DETAIL_FIELDS);
+  if (snapshot.containers !== undefined) snapshot.containers = (snapshot.containers as Wire<Container>[]).map(containerDetail);
+  return snapshot;
+}
+
+/** The detail of a task state change from the task's snapshot, as of `nowMs` (updatedAt). */
+export function renderTaskDetail(snapshot: TaskSnapshot, nowMs: number): Record<string, unknown> {
+  const detail: Record<string, unknown> = {};
+  for (const field in snapshot) {
+    const value = snapshot[field];
+    detail[field] = TASK_TIMESTAMPS.has(field) && typeof value === "number" ? isoTime(value) : value;
+  }
   detail.updatedAt = new Date(nowMs).toISOString();
   return detail;
+}
+
+/** The task as its state change event carries it, as of `nowMs` (updatedAt). */
+export function taskDetail(task: Wire<Task>, nowMs: number): Record<string, unknown> {
+  return renderTaskDetail(taskSnapshot(task), nowMs);
 }
 
 /** The container instance as its state change event carries it (with usage, as DescribeContainerInstances shows it). */

@@ -1,17 +1,23 @@
 // The scheduler's actions a user cares about, as log lines, read from the ECS events: a task
 // started or stopped (with its reason), a task set or service steady, a deployment started,
 // completed or failed. Intermediate task statuses are debug lines.
-import type { StoredEvent } from "../domain/records";
+import type { EventBatchRecord, StoredEvent } from "../domain/records";
 import type { Logger } from "../logger";
+import { eventsOf } from "./backlog";
 import { DETAIL_TYPES } from "./detail";
 
 function lastPart(arn: unknown): string {
   return String(arn ?? "").split("/").pop() ?? "";
 }
 
-export function logEvent(logger: Logger, event: StoredEvent): void {
+/** Logs a committed batch's events; rendered only when the logger would write some of them. */
+export function logEvents(logger: Logger, batch: EventBatchRecord): void {
   // Warnings are the most any event logs above debug: below that, nothing to build.
   if (!logger.isEnabled("warn")) return;
+  for (const event of eventsOf(batch)) logEvent(logger, event);
+}
+
+function logEvent(logger: Logger, event: StoredEvent): void {
   const where = { account: event.account, region: event.region };
   const d = event.detail;
   const cluster = lastPart(event.clusterArn);
