@@ -193,6 +193,9 @@ describe("SigV4Verifier", () => {
       ["a malformed scope", withAuth(r.headers.authorization.replace("/aws4_request", "/aws5_request")), NOW, "IncompleteSignatureException"],
       ["no Authorization", { ...r, headers: { ...r.headers, authorization: "" } }, NOW, "MissingAuthenticationTokenException"],
       ["a malformed X-Amz-Date", { ...r, headers: { ...r.headers, "x-amz-date": "2026-11-24T20:30:00Z" } }, NOW, "IncompleteSignatureException"],
+      // Names every object answers to (inherited, not sent): a signed header that did not arrive, not a fault.
+      ["__proto__ signed", withAuth(r.headers.authorization.replace("SignedHeaders=", "SignedHeaders=__proto__;")), NOW, "InvalidSignatureException"],
+      ["constructor signed", withAuth(r.headers.authorization.replace("SignedHeaders=host;", "SignedHeaders=constructor;host;")), NOW, "InvalidSignatureException"],
     ];
     for (const [name, req, now, expected] of cases) assert.equal(type(() => verifier.verify(req, now, "ecs")), expected, name);
   });

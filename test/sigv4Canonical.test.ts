@@ -5,13 +5,14 @@ import * as assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { canonicalRequest, hmacHex, referenceCanonicalRequest } from "../src/protocol/sigv4";
+import { canonicalRequest, hmacHex, referenceCanonicalRequest, signingKeyOf, writeUsualCanonicalRequest } from "../src/protocol/sigv4";
 
 const headerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/);
 // Values as clients and proxies send them: spaces and tabs inside, around and repeated; commas; any printable text.
 const headerValue = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.array(fc.constantFrom("a", "B", " ", "  ", "\t", ",", "=", "/", ":", "é"), { maxLength: 20 }).map((parts) => parts.join("")),
+  fc.string({ unit: "binary", maxLength: 30 }),
+  fc.array(fc.constantFrom("a", "B", " ", "  ", "\t", ",", "=", "/", ":", "é", "\u00a0", "\u2028", "\n", "\r\n", "\v", "\f"), { maxLength: 20 }).map((parts) => parts.join("")),
 );
 const payloadHash = fc.stringMatching(/^[0-9a-f]{64}$/);
 
@@ -35,16 +36,31 @@ describe("SigV4 canonical requests", () => {
     );
   });
 
-  it("HMAC-SHA256 from the key's pads is node:crypto's HMAC", () => {
+  it("the canonical request written as bytes is the text's bytes whenever it is ASCII and fits", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.stringMatching(/^[\x20-\x7e\n]{0,200}$/), (key, message) => {
-        const innerPad = Buffer.alloc(64, 0x36);
-        const outerPad = Buffer.alloc(64, 0x5c);
-        for (let i = 0; i < 32; i++) {
-          innerPad[i] ^= key[i];
-          outerPad[i] ^= key[i];
-        }
-        assert.equal(hmacHex({ innerPad, outerPad }, message), createHmac("sha256", Buffer.from(key)).update(message).digest("hex"));
+      fc.property(fc.uniqueArray(fc.tuple(headerName, headerValue), { minLength: 1, maxLength: 8, selector: ([name]) => name }), fc.integer({ min: 50, max: 400 }), payloadHash, (pairs, room, hash) => {
+        const headers = Object.fromEntries([["host", "127.0.0.1:4566"], ...pairs]);
+        const names = [...new Set(["host", ...pairs.map(([name]) => name)])].sort();
+        const text = canonicalRequest("POST", "/", headers, names, hash);
+        // A block written before (longer text) must not show through.
+        const out = Buffer.alloc(room, "#");
+        const length = writeUsualCanonicalRequest(out, "POST", names, names.map((n) => headers[n]), hash);
+        const fits = /^[\x00-\x7f]*$/.test(text) && text.length <= room;
+        assert.equal(length, fits ? text.length : -1);
+        if (fits) assert.equal(out.toString("latin1", 0, length), text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("HMAC-SHA256 from the key's pads is node:crypto's HMAC", () => {
+    // Strings to sign are ASCII; any other text, or one longer than the key's block, takes createHmac.
+    const message = fc.oneof(fc.stringMatching(/^[\x20-\x7e\n]{0,200}$/), fc.string({ unit: "binary", maxLength: 50 }), fc.stringMatching(/^[a-z]{1000,1100}$/));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(message, { minLength: 1, maxLength: 3 }), (key, messages) => {
+        // The same key for several messages, of different lengths: nothing of one may remain in the next.
+        const signingKey = signingKeyOf(key);
+        for (const m of messages) assert.equal(hmacHex(signingKey, m), createHmac("sha256", Buffer.from(key)).update(m).digest("hex"));
       }),
       { numRuns: 300 },
     );

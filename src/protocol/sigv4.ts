@@ -52,38 +52,72 @@ const INVALID_TOKEN = "The security token included in the request is invalid.";
 const sha256Hex: (data: string | Buffer) => string =
   typeof hash === "function" ? (data) => hash("sha256", data, "hex") : (data) => createHash("sha256").update(data).digest("hex");
 
-const sha256: (data: Buffer) => Buffer = typeof hash === "function" ? (data) => hash("sha256", data, "buffer") : (data) => createHash("sha256").update(data).digest();
+/** SHA-256 as 32 one-byte characters: a string, not a Buffer the binding must allocate. */
+const sha256Latin1: (data: Buffer) => string =
+  typeof hash === "function" ? (data) => hash("sha256", data, "binary") : (data) => createHash("sha256").update(data).digest("binary");
 
-/** A signing key with its HMAC pads (RFC 2104): HMAC-SHA256 as two one-shot hashes costs a fifth of createHmac. */
-interface SigningKey {
-  readonly innerPad: Buffer;
-  readonly outerPad: Buffer;
+/** The longest message hmacHex hashes in its block (a string to sign is about 130 characters). */
+const MAX_MESSAGE = 1024;
+
+/**
+ * A signing key as its two HMAC blocks (RFC 2104), each starting with its key pad: HMAC-SHA256 is
+ * then the message written after the inner pad and two one-shot hashes, a fifth of createHmac's
+ * cost. Verification is synchronous, so one request at a time writes a key's blocks.
+ */
+export interface SigningKey {
+  /** The inner pad (key XOR 0x36), then room for the message. */
+  readonly inner: Buffer;
+  /** The outer pad (key XOR 0x5c), then the inner hash. */
+  readonly outer: Buffer;
 }
 
-function signingKeyOf(key: Buffer): SigningKey {
+export function signingKeyOf(key: Uint8Array): SigningKey {
   // Derived keys are 32 bytes, within SHA-256's 64-byte block.
-  const innerPad = Buffer.alloc(64, 0x36);
-  const outerPad = Buffer.alloc(64, 0x5c);
+  const inner = Buffer.alloc(64 + MAX_MESSAGE, 0x36);
+  const outer = Buffer.alloc(64 + 32, 0x5c);
   for (let i = 0; i < key.length; i++) {
-    innerPad[i] ^= key[i];
-    outerPad[i] ^= key[i];
+    inner[i] ^= key[i];
+    outer[i] ^= key[i];
   }
-  return { innerPad, outerPad };
+  return { inner, outer };
 }
 
-/** Scratch space for the two HMAC blocks (verification is synchronous: one request at a time uses it). */
-const innerBlock = Buffer.alloc(64 + 1024);
-const outerBlock = Buffer.alloc(64 + 32);
+/**
+ * Writes ASCII text into `out` at `at` (at -1: nothing, an earlier write failed); the offset after
+ * it, or -1 when a character is not ASCII or `out` is full. A loop, not Buffer#write: in the server
+ * each native call on the request path costs microseconds.
+ */
+function writeAscii(out: Buffer, at: number, text: string): number {
+  if (at < 0 || at + text.length > out.length) return -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    out[at + i] = c;
+  }
+  return at + text.length;
+}
 
-/** HMAC-SHA256 of an ASCII message, in hex. */
+function writeByte(out: Buffer, at: number, byte: number): number {
+  if (at < 0 || at >= out.length) return -1;
+  out[at] = byte;
+  return at + 1;
+}
+
+/** HMAC-SHA256, in hex, of the message written in the key's inner block up to `end`. */
+function hmacOfInnerBlock(key: SigningKey, end: number): string {
+  const innerHash = sha256Latin1(key.inner.subarray(0, end));
+  for (let i = 0; i < 32; i++) key.outer[64 + i] = innerHash.charCodeAt(i);
+  return sha256Hex(key.outer);
+}
+
+/** HMAC-SHA256 of a message (as UTF-8), in hex. */
 export function hmacHex(key: SigningKey, message: string): string {
-  if (message.length > innerBlock.length - 64) return createHmac("sha256", Buffer.from(key.innerPad.map((b) => b ^ 0x36))).update(message).digest("hex");
-  key.innerPad.copy(innerBlock, 0);
-  const length = 64 + innerBlock.write(message, 64, "latin1");
-  key.outerPad.copy(outerBlock, 0);
-  sha256(innerBlock.subarray(0, length)).copy(outerBlock, 64);
-  return sha256Hex(outerBlock);
+  const end = writeAscii(key.inner, 64, message);
+  if (end < 0) return createHmac("sha256", Buffer.from(key.inner.subarray(0, 64).map((b) => b ^ 0x36))).update(message).digest("hex");
+  return hmacOfInnerBlock(key, end);
 }
+
+const STRING_TO_SIGN_START = `${ALGORITHM}\n`;
 
 /** The form every AWS SDK and CLI sends; anything else goes through the field-by-field parse. */
 const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/;
@@ -164,6 +198,43 @@ export function referenceCanonicalRequest(method: string, path: string, headers:
   return canonicalRequests.of(request, new Set(signedHeaders), payloadHash);
 }
 
+/**
+ * A header value as the canonical request holds it, as smithy makes it: line breaks become spaces,
+ * each run of spaces and tabs one space, and a space at either end goes. Values a client sends are
+ * almost always already so (printable ASCII, single spaces inside), and are then taken as they are.
+ */
+function canonicalHeaderValue(value: string): string {
+  const last = value.length - 1;
+  let plain = value.charCodeAt(0) !== 0x20 && value.charCodeAt(last) !== 0x20;
+  for (let i = 0; plain && i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c === 0x20 && value.charCodeAt(i + 1) === 0x20)) plain = false;
+  }
+  return plain ? value : value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+}
+
+/**
+ * The canonical request of the usual form (POST /, signed headers in order; canonicalRequest's
+ * text) written as bytes into `out`, with the header values in the order of their names: its
+ * length, or -1 when it is not ASCII or does not fit (then the text is made and hashed instead).
+ */
+export function writeUsualCanonicalRequest(out: Buffer, method: string, signedHeaders: readonly string[], values: readonly string[], payloadHash: string): number {
+  let at = writeAscii(out, 0, method);
+  at = writeAscii(out, at, "\n/\n\n");
+  for (let i = 0; i < signedHeaders.length; i++) {
+    at = writeAscii(out, at, signedHeaders[i]);
+    at = writeByte(out, at, 0x3a);
+    at = writeAscii(out, at, canonicalHeaderValue(values[i]));
+    at = writeByte(out, at, 0x0a);
+  }
+  for (let i = 0; i < signedHeaders.length; i++) {
+    at = writeByte(out, at, i === 0 ? 0x0a : 0x3b);
+    at = writeAscii(out, at, signedHeaders[i]);
+  }
+  at = writeByte(out, at, 0x0a);
+  return writeAscii(out, at, payloadHash);
+}
+
 /** Names in strictly increasing order (sorted, no repeats), as every SDK lists them. */
 function strictlySorted(names: readonly string[]): boolean {
   for (let i = 1; i < names.length; i++) if (!(names[i - 1] < names[i])) return false;
@@ -172,13 +243,13 @@ function strictlySorted(names: readonly string[]): boolean {
 
 /**
  * The canonical request. POST / without a query string, with the signed headers listed in order
- * (every AWS JSON and Query request an SDK sends), is built here to the text smithy builds (values
- * trimmed, runs of whitespace made one space); any other form goes to smithy.
+ * (every AWS JSON and Query request an SDK sends), is built here to the text smithy builds
+ * (canonicalHeaderValue); any other form goes to smithy.
  */
 export function canonicalRequest(method: string, path: string, headers: Readonly<Record<string, string>>, signedHeaders: readonly string[], payloadHash: string): string {
   if (path !== "/" || !strictlySorted(signedHeaders)) return referenceCanonicalRequest(method, path, headers, signedHeaders, payloadHash);
   let text = `${method}\n/\n\n`;
-  for (const name of signedHeaders) text += `${name}:${headers[name].trim().replace(/\s+/g, " ")}\n`;
+  for (const name of signedHeaders) text += `${name}:${canonicalHeaderValue(headers[name])}\n`;
   return `${text}\n${signedHeaders.join(";")}\n${payloadHash}`;
 }
 
@@ -209,6 +280,9 @@ export class SigV4Verifier {
   private readonly signingKeys = new Map<string, SigningKey>();
   /** The key the last request used: most traffic is one credential, one region, all day. */
   private lastKey: { credential: SigningCredential; date: string; region: string; service: string; key: SigningKey } | undefined;
+
+  /** Where the canonical request is written to be hashed (verification is synchronous: one request at a time). */
+  private readonly canonicalBlock = Buffer.alloc(8192);
 
   constructor(private readonly lookup: (accessKeyId: string) => SigningCredential | undefined) {}
 
@@ -275,16 +349,32 @@ export class SigV4Verifier {
       throw new InvalidSignatureException("The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
 
-    const headers: Record<string, string> = {};
+    const values: string[] = [];
     for (const name of auth.signedHeaders) {
       const value = header(request.headers, name);
-      if (value === undefined) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
-      headers[name] = value;
+      // Not a string: a name the headers object inherits (`__proto__`, `constructor`), not a header sent.
+      if (typeof value !== "string") throw new InvalidSignatureException(SIGNATURE_MISMATCH);
+      values.push(value);
     }
-    const canonical = canonicalRequest(request.method, request.path, headers, auth.signedHeaders, bodyHash);
-    const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-    const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-    const expected = hmacHex(this.signingKey(credential, auth.date, auth.region, auth.service), stringToSign);
+    // The canonical request and the string to sign are written as bytes where they are hashed.
+    const usualLength = request.path === "/" && strictlySorted(auth.signedHeaders) ? writeUsualCanonicalRequest(this.canonicalBlock, request.method, auth.signedHeaders, values, bodyHash) : -1;
+    const canonicalHash =
+      usualLength >= 0
+        ? sha256Hex(this.canonicalBlock.subarray(0, usualLength))
+        : sha256Hex(canonicalRequest(request.method, request.path, Object.fromEntries(auth.signedHeaders.map((name, i) => [name, values[i]])), auth.signedHeaders, bodyHash));
+    const key = this.signingKey(credential, auth.date, auth.region, auth.service);
+    // "AWS4-HMAC-SHA256\n<X-Amz-Date>\n<date>/<region>/<service>/aws4_request\n<the canonical request's hash>"
+    let end = writeAscii(key.inner, 64, STRING_TO_SIGN_START);
+    end = writeAscii(key.inner, end, amzDate);
+    end = writeByte(key.inner, end, 0x0a);
+    end = writeAscii(key.inner, end, auth.date);
+    end = writeByte(key.inner, end, 0x2f);
+    end = writeAscii(key.inner, end, auth.region);
+    end = writeByte(key.inner, end, 0x2f);
+    end = writeAscii(key.inner, end, auth.service);
+    end = writeAscii(key.inner, end, "/aws4_request\n");
+    end = writeAscii(key.inner, end, canonicalHash);
+    const expected = end >= 0 ? hmacOfInnerBlock(key, end) : hmacHex(key, `${STRING_TO_SIGN_START}${amzDate}\n${auth.date}/${auth.region}/${auth.service}/aws4_request\n${canonicalHash}`);
     if (!constantTimeEqual(expected, auth.signature)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
     return auth;
   }
