@@ -1,7 +1,8 @@
 // Table-driven tests of IAM identity-policy evaluation and of which resource each operation is checked against.
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { accessDeniedMessage, type AuthorizationRequest, evaluate, type Policy, readsResourceTags, wildcardMatch } from "../src/domain/iam";
+import fc from "fast-check";
+import { accessDeniedMessage, type AuthorizationRequest, decisionKey, evaluate, type Policy, PolicyDecisions, readsResourceTags, wildcardMatch } from "../src/domain/iam";
 import { ecsAuthorizationTargets } from "../src/domain/resources";
 
 const TS_PROD = "arn:aws:ecs:us-east-1:111122223333:task-set/prod/web/ecs-svc/1234567890123456789";
@@ -160,3 +161,69 @@ describe("authorization targets", () => {
     });
   });
 });
+
+describe("remembered decisions", () => {
+  const policies: Policy[] = [
+    allow("ecs:Describe*", "arn:aws:ecs:*:*:cluster/*", { StringEquals: { "aws:RequestedRegion": "us-east-1" } }),
+    allow("ecs:UpdateService", "*", { StringEquals: { "aws:ResourceTag/team": "payments" } }),
+    allow("ecs:TagResource", "*", { "ForAllValues:StringEquals": { "aws:TagKeys": ["env", "team"] } }),
+    { Statement: { Effect: "Deny", Action: "ecs:*", Resource: "*", Condition: { Null: { "aws:PrincipalTag/owner": "false" } } } },
+  ];
+  const CLUSTER = "arn:aws:ecs:us-east-1:111122223333:cluster/prod";
+
+  it("a request that differs in any part of its context is decided afresh", () => {
+    const decisions = new PolicyDecisions(policies);
+    const pairs: [string, AuthorizationRequest, AuthorizationRequest][] = [
+      ["another region", request("ecs:DescribeClusters", CLUSTER, { "aws:RequestedRegion": "us-east-1" }), request("ecs:DescribeClusters", CLUSTER, { "aws:RequestedRegion": "eu-west-1" })],
+      ["a resource tag changed", request("ecs:UpdateService", CLUSTER, { "aws:ResourceTag/team": "payments" }), request("ecs:UpdateService", CLUSTER, { "aws:ResourceTag/team": "web" })],
+      ["a resource tag gone", request("ecs:UpdateService", CLUSTER, { "aws:ResourceTag/team": "payments" }), request("ecs:UpdateService", CLUSTER, {})],
+      ["one more tag key", request("ecs:TagResource", CLUSTER, { "aws:TagKeys": ["env"] }), request("ecs:TagResource", CLUSTER, { "aws:TagKeys": ["env", "owner"] })],
+      ["a key added", request("ecs:DescribeClusters", CLUSTER, { "aws:RequestedRegion": "us-east-1" }), request("ecs:DescribeClusters", CLUSTER, { "aws:RequestedRegion": "us-east-1", "aws:PrincipalTag/owner": "x" })],
+      ["another action", request("ecs:DescribeClusters", CLUSTER, { "aws:RequestedRegion": "us-east-1" }), request("ecs:DeleteCluster", CLUSTER, { "aws:RequestedRegion": "us-east-1" })],
+      ["another resource", request("ecs:DescribeClusters", CLUSTER, { "aws:RequestedRegion": "us-east-1" }), request("ecs:DescribeClusters", "arn:aws:ecs:us-east-1:111122223333:service/prod/web", { "aws:RequestedRegion": "us-east-1" })],
+    ];
+    for (const [what, first, second] of pairs) {
+      assert.notEqual(evaluate(policies, first), evaluate(policies, second), `${what}: the pair must decide differently`);
+      for (const [a, b] of [[first, second], [second, first]]) {
+        assert.equal(decisions.decide(a), evaluate(policies, a), what);
+        assert.equal(decisions.decide(b), evaluate(policies, b), `${what}: a remembered decision was reused`);
+      }
+    }
+  });
+
+  it("decides every request as evaluate() does, remembered or not, also when full", () => {
+    const text = fc.constantFrom("", "a", "1:", ":a", "s1:", "us-east-1", "eu-west-1", "payments", "env", "team");
+    const key = fc.constantFrom("aws:RequestedRegion", "aws:requestedregion", "aws:ResourceTag/team", "aws:TagKeys", "aws:PrincipalTag/owner", "1:a");
+    const value = fc.oneof(text, fc.array(text, { maxLength: 3 }), fc.constant(undefined));
+    const anyRequest = fc.record({
+      action: fc.constantFrom("ecs:DescribeClusters", "ecs:UpdateService", "ecs:TagResource", "ecs:DeleteCluster"),
+      resource: fc.constantFrom("*", CLUSTER, "arn:aws:ecs:us-east-1:111122223333:service/prod/web"),
+      context: fc.array(fc.tuple(key, value), { maxLength: 4 }).map((entries) => Object.fromEntries(entries)),
+    });
+    fc.assert(
+      fc.property(fc.array(anyRequest, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), (requests, capacity) => {
+        const decisions = new PolicyDecisions(policies, capacity);
+        for (const r of [...requests, ...requests]) assert.equal(decisions.decide(r), evaluate(policies, r));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("two requests share a key only when action, resource and every context entry (in order) are the same", () => {
+    const text = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("1:", "s1:a", "l1:", "u", ":"));
+    const anyRequest = fc.record({ action: text, resource: text, context: fc.array(fc.tuple(text, fc.oneof(text, fc.array(text, { maxLength: 3 }), fc.constant(undefined))), { maxLength: 3 }).map((e) => Object.fromEntries(e)) });
+    fc.assert(
+      fc.property(anyRequest, anyRequest, (a, b) => {
+        if (decisionKey(a) === decisionKey(b)) {
+          assert.equal(a.action, b.action);
+          assert.equal(a.resource, b.resource);
+          assert.deepEqual(Object.entries(a.context), Object.entries(b.context));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    assert.notEqual(decisionKey(request("a", "b", { k: "v" })), decisionKey(request("a", "b", { k: ["v"] })));
+    assert.notEqual(decisionKey(request("a", "b", { k: undefined })), decisionKey(request("a", "b", {})));
+  });
+});
+

@@ -3,9 +3,9 @@
 //   sigv4 - every request must carry a valid SigV4 signature of a key in the credentials file;
 //   iam   - sigv4, and each call must be allowed by the principal's identity policies.
 import type { Config } from "../config";
-import { accessDeniedMessage, evaluate, readsResourceTags } from "../domain/iam";
+import { accessDeniedMessage, PolicyDecisions, readsResourceTags } from "../domain/iam";
 import { scopeOfAnyArn } from "../domain/arn";
-import { authorizationTargets } from "../domain/resources";
+import { type AuthorizationTarget, authorizationTargets } from "../domain/resources";
 import type { Clock } from "../scheduler/clock";
 import type { ApiRequest, Authenticator, Authorizer } from "./dispatch";
 import { AccessDeniedException } from "./errors";
@@ -68,33 +68,50 @@ export function createAuth(config: Config, clock: Clock, resolveAccount: Account
   };
   if (config.auth === "sigv4") return { authenticate, authorizeControl };
 
-  // Policies that never read resource tags spare the store a read per checked resource.
-  const readsTags = new Map([...credentials.values()].map((c) => [c.accessKeyId, readsResourceTags(c.policies)]));
+  // What each credential's checks need, worked out once: whether it is a root user (no policies
+  // apply), whether its policies read resource tags (those that never do spare the store a read
+  // per checked resource), and its decisions so far.
+  const policyChecks = new Map(
+    [...credentials.values()].map((c) => [c.accessKeyId, { root: isRootPrincipal(c.principalArn), readsTags: readsResourceTags(c.policies), decisions: new PolicyDecisions(c.policies) }]),
+  );
 
-  const authorize: Authorizer = async (service, operation, input, caller) => {
-    const credential = caller.accessKeyId === undefined ? undefined : credentials.get(caller.accessKeyId);
-    if (!credential) throw new AccessDeniedException(accessDeniedMessage(caller.principal, `${service.signingName}:${operation}`, "*", "ImplicitDeny"));
-    if (isRootPrincipal(credential.principalArn)) return;
-    const needsTags = readsTags.get(credential.accessKeyId) === true;
-    for (const target of authorizationTargets(service.signingName, operation, input, caller)) {
-      // Object.assign: a spread copy given new members costs Node 20's V8 a new hidden class per call.
-      const context: Record<string, string | readonly string[]> = Object.assign({}, target.context, {
-        "aws:PrincipalArn": caller.principal,
-        "aws:PrincipalAccount": caller.account,
-        "aws:RequestedRegion": caller.region,
-      });
+  /** The request's condition context for a target: the target's keys, then the caller's. */
+  const contextOf = (target: AuthorizationTarget, caller: CallerIdentity): Record<string, string | readonly string[]> =>
+    // Object.assign: a spread copy given new members costs Node 20's V8 a new hidden class per call.
+    Object.assign({}, target.context, {
+      "aws:PrincipalArn": caller.principal,
+      "aws:PrincipalAccount": caller.account,
+      "aws:RequestedRegion": caller.region,
+    });
+  const check = (decisions: PolicyDecisions, target: AuthorizationTarget, context: Record<string, string | readonly string[]>, caller: CallerIdentity): void => {
+    const decision = decisions.decide({ action: target.action, resource: target.resource, context });
+    if (decision !== "Allow") throw new AccessDeniedException(accessDeniedMessage(caller.principal, target.action, target.resource, decision));
+  };
+  /** With policies that read resource tags: each target's tags are read from the store first. */
+  const checkReadingTags = async (decisions: PolicyDecisions, signingName: string, targets: readonly AuthorizationTarget[], caller: CallerIdentity): Promise<void> => {
+    for (const target of targets) {
+      const context = contextOf(target, caller);
       // Tags are read only for the caller's own resources: another account's ARN must answer exactly
       // as a resource that does not exist, or a tag condition would tell whether it exists and how it is tagged.
-      if (needsTags && !target.resource.endsWith("*") && inCallerScope(target.resource, caller)) {
+      if (!target.resource.endsWith("*") && inCallerScope(target.resource, caller)) {
         for (const tag of (await resourceTags(target.resource)) ?? []) {
           if (!tag.key) continue;
           context[`aws:ResourceTag/${tag.key}`] = tag.value ?? "";
-          context[`${service.signingName}:ResourceTag/${tag.key}`] = tag.value ?? "";
+          context[`${signingName}:ResourceTag/${tag.key}`] = tag.value ?? "";
         }
       }
-      const decision = evaluate(credential.policies, { action: target.action, resource: target.resource, context });
-      if (decision !== "Allow") throw new AccessDeniedException(accessDeniedMessage(caller.principal, target.action, target.resource, decision));
+      check(decisions, target, context, caller);
     }
+  };
+
+  // Synchronous unless tags must be read: a promise awaited per request costs the others a turn.
+  const authorize: Authorizer = (service, operation, input, caller) => {
+    const checks = caller.accessKeyId === undefined ? undefined : policyChecks.get(caller.accessKeyId);
+    if (!checks) throw new AccessDeniedException(accessDeniedMessage(caller.principal, `${service.signingName}:${operation}`, "*", "ImplicitDeny"));
+    if (checks.root) return;
+    const targets = authorizationTargets(service.signingName, operation, input, caller);
+    if (checks.readsTags) return checkReadingTags(checks.decisions, service.signingName, targets, caller);
+    for (const target of targets) check(checks.decisions, target, contextOf(target, caller), caller);
   };
   return { authenticate, authorize, authorizeControl };
 }

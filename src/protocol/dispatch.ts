@@ -15,8 +15,8 @@ export type { ApiRequest, ApiResponse } from "./protocol";
 /** Establishes who calls (and, with auth on, verifies the signature for the service); throws an ApiError to refuse. */
 export type Authenticator = (request: ApiRequest, service: ServiceEndpoint) => CallerIdentity | Promise<CallerIdentity>;
 
-/** Decides whether the caller may perform the operation with this input; throws AccessDeniedException. */
-export type Authorizer = (service: ServiceEndpoint, operation: string, input: Record<string, unknown>, caller: CallerIdentity, context: RequestContext) => Promise<void>;
+/** Decides whether the caller may perform the operation with this input; throws AccessDeniedException (or rejects with it). */
+export type Authorizer = (service: ServiceEndpoint, operation: string, input: Record<string, unknown>, caller: CallerIdentity, context: RequestContext) => void | Promise<void>;
 
 export interface DispatchOptions {
   readonly authenticate: Authenticator;
@@ -40,7 +40,10 @@ export async function dispatch(request: ApiRequest, service: ServiceEndpoint, re
     if (!handler) throw service.unsupported(operation);
     const input = decodeInput(parsed.members(), parsed.operation.input, protocol.dialect, service.enumWording);
     const context = options.contextFor(caller);
-    if (options.authorize) await options.authorize(service, operation, input, caller, context);
+    if (options.authorize) {
+      const authorized = options.authorize(service, operation, input, caller, context);
+      if (authorized instanceof Promise) await authorized;
+    }
     const output = await (handler as (input: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>)(input, context);
     options.checkOutput?.(operation, output, parsed.operation.output);
     return { ...protocol.encodeOutput(parsed.operation, output, requestId), operation, caller };
