@@ -3,7 +3,7 @@
 // sees what another connection commits. Both stores run the shared tests (PostgreSQL when
 // ECSLITE_TEST_POSTGRES_URL is set).
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -296,6 +296,30 @@ describe("the SQLite store's transactions", () => {
       assert.equal(pages.checkpointed, pages.log);
     } finally {
       other.close();
+      await store.close();
+    }
+  });
+
+  it("the WAL grew to its 64 MiB bound under writes that never pause (regression): it starts over while they go on", async () => {
+    const dir = tempDir();
+    const store = new SqliteStore({ dataDir: dir });
+    const wal = path.join(dir, "ecslite.sqlite-wal");
+    try {
+      const record = task("c", "busy", "RUNNING", "");
+      let largest = 0;
+      // 3 s of small writes, 2,500 a second (about 30 MiB of WAL a second, as a server answering
+      // UpdateTaskSet flat out writes), with turns of the event loop between them as requests come.
+      const started = performance.now();
+      let i = 0;
+      for (; performance.now() - started < 3000; i++) {
+        await store.transaction((tx) => tx.put("task", { ...record, owner: `${i}` }));
+        if (i % 100 === 0) largest = Math.max(largest, statSync(wal).size);
+        do await new Promise((r) => setImmediate(r));
+        while (performance.now() < started + i * 0.4);
+      }
+      // Before, the WAL grew to 64 MiB and was then truncated, holding writes back meanwhile.
+      assert.ok(largest < 32 * 1024 * 1024, `the WAL reached ${(largest / 2 ** 20).toFixed(1)} MiB after ${i} transactions`);
+    } finally {
       await store.close();
     }
   });
