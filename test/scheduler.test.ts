@@ -26,29 +26,18 @@ import {
   waitUntilTasksStopped,
 } from "@aws-sdk/client-ecs";
 import { startTestServer, type TestServer } from "./harness";
+import { registerFargateTaskDefinition } from "./taskSetFixtures";
 
 const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1"] } };
 
-async function fargateTaskDefinition(client: ECSClient, family: string, environment: { name: string; value: string }[] = [], healthCheck = false): Promise<string> {
-  const out = await client.send(
-    new RegisterTaskDefinitionCommand({
-      family,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: "256",
-      memory: "512",
-      containerDefinitions: [
-        {
-          name: "app",
-          image: "nginx",
-          portMappings: [{ containerPort: 80 }],
-          environment,
-          ...(healthCheck ? { healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] } } : {}),
-        },
-      ],
-    }),
-  );
-  return out.taskDefinition?.taskDefinitionArn ?? "";
+/** A Fargate revision with one nginx container on port 80, its environment, and a health check when asked. */
+function fargateTaskDefinition(client: ECSClient, family: string, environment: { name: string; value: string }[] = [], healthCheck = false): Promise<string> {
+  return registerFargateTaskDefinition(client, family, {
+    image: "nginx",
+    portMappings: [{ containerPort: 80 }],
+    environment,
+    ...(healthCheck ? { healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] } } : {}),
+  });
 }
 
 async function taskSetOf(client: ECSClient, cluster: string, service: string, id: string): Promise<TaskSet> {

@@ -54,7 +54,6 @@ export async function setupTargetGroup(client: ECSClient): Promise<string> {
   }
 }
 
-/** A cluster and the task definitions the tests deploy, and the target group TARGET_GROUP. */
 /** Registers a Fargate revision of `family` (256 CPU units, 512 MiB) with one container "app"; returns its ARN. */
 export async function registerFargateTaskDefinition(client: ECSClient, family: string, container: Omit<ContainerDefinition, "name"> = {}): Promise<string> {
   const out = await client.send(
@@ -70,6 +69,7 @@ export async function registerFargateTaskDefinition(client: ECSClient, family: s
   return out.taskDefinition?.taskDefinitionArn ?? "";
 }
 
+/** A cluster and the task definitions the tests deploy, and the target group TARGET_GROUP. */
 export async function setupCluster(client: ECSClient, cluster: string): Promise<Revisions> {
   await client.send(new CreateClusterCommand({ clusterName: cluster }));
   TARGET_GROUP = await setupTargetGroup(client);
