@@ -103,21 +103,14 @@ function writeByte(out: Buffer, at: number, byte: number): number {
   return at + 1;
 }
 
-/** HMAC-SHA256, in hex, of the message written in the key's inner block up to `end`. */
-function hmacOfInnerBlock(key: SigningKey, end: number): string {
-  const innerHash = sha256Latin1(key.inner.subarray(0, end));
-  for (let i = 0; i < 32; i++) key.outer[64 + i] = innerHash.charCodeAt(i);
-  return sha256Hex(key.outer);
-}
-
 /** HMAC-SHA256 of a message (as UTF-8), in hex. */
 export function hmacHex(key: SigningKey, message: string): string {
   const end = writeAscii(key.inner, 64, message);
   if (end < 0) return createHmac("sha256", Buffer.from(key.inner.subarray(0, 64).map((b) => b ^ 0x36))).update(message).digest("hex");
-  return hmacOfInnerBlock(key, end);
+  const innerHash = sha256Latin1(key.inner.subarray(0, end));
+  for (let i = 0; i < 32; i++) key.outer[64 + i] = innerHash.charCodeAt(i);
+  return sha256Hex(key.outer);
 }
-
-const STRING_TO_SIGN_START = `${ALGORITHM}\n`;
 
 /** The form every AWS SDK and CLI sends; anything else goes through the field-by-field parse. */
 const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/;
@@ -363,18 +356,7 @@ export class SigV4Verifier {
         ? sha256Hex(this.canonicalBlock.subarray(0, usualLength))
         : sha256Hex(canonicalRequest(request.method, request.path, Object.fromEntries(auth.signedHeaders.map((name, i) => [name, values[i]])), auth.signedHeaders, bodyHash));
     const key = this.signingKey(credential, auth.date, auth.region, auth.service);
-    // "AWS4-HMAC-SHA256\n<X-Amz-Date>\n<date>/<region>/<service>/aws4_request\n<the canonical request's hash>"
-    let end = writeAscii(key.inner, 64, STRING_TO_SIGN_START);
-    end = writeAscii(key.inner, end, amzDate);
-    end = writeByte(key.inner, end, 0x0a);
-    end = writeAscii(key.inner, end, auth.date);
-    end = writeByte(key.inner, end, 0x2f);
-    end = writeAscii(key.inner, end, auth.region);
-    end = writeByte(key.inner, end, 0x2f);
-    end = writeAscii(key.inner, end, auth.service);
-    end = writeAscii(key.inner, end, "/aws4_request\n");
-    end = writeAscii(key.inner, end, canonicalHash);
-    const expected = end >= 0 ? hmacOfInnerBlock(key, end) : hmacHex(key, `${STRING_TO_SIGN_START}${amzDate}\n${auth.date}/${auth.region}/${auth.service}/aws4_request\n${canonicalHash}`);
+    const expected = hmacHex(key, `${ALGORITHM}\n${amzDate}\n${auth.date}/${auth.region}/${auth.service}/aws4_request\n${canonicalHash}`);
     if (!constantTimeEqual(expected, auth.signature)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
     return auth;
   }
