@@ -6,7 +6,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 
 export interface PreparedRequest {
   readonly path: string;
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
 

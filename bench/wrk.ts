@@ -7,22 +7,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { LoadResult, PreparedRequest } from "./load";
 
-export interface FixedRequest {
-  readonly path: string;
-  /** Header names as sent; content-length is left to wrk (it counts the body). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+/** The one request wrk sends (bench/load.ts builds it); content-length is left to wrk (it counts the body). */
+export type FixedRequest = PreparedRequest;
 
-export interface WrkResult {
-  requests: number;
-  /** Requests that failed or answered another status than 2xx (wrk's non-2xx count). */
-  errors: number;
-  seconds: number;
-  throughput: number;
-  p50Ms: number;
-  p99Ms: number;
+/** As bench/load.ts measures a run (errors: wrk's failed and non-2xx requests), and the server's share. */
+export interface WrkResult extends LoadResult {
   /** Server CPU time (all its threads, user + system) per answered request. */
   serverCpuMicros: number;
   /**
