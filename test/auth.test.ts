@@ -28,7 +28,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { parseConfig } from "../src/config";
 import { SigV4Verifier } from "../src/protocol/sigv4";
 import { refusedWith } from "./assertions";
-import { startTestServer, type TestServer } from "./harness";
+import { startTestServer, type TestServer, useServer } from "./harness";
 
 const ACCOUNT = "111122223333";
 const ADMIN = { accessKeyId: "AKIAADMIN0000000001", secretAccessKey: "admin-secret" };
@@ -202,11 +202,7 @@ describe("SigV4Verifier", () => {
 });
 
 describe("--auth sigv4", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ auth: "sigv4", credentialsFile: path.join(dir, "credentials.yaml") });
-  });
-  after(() => server.close());
+  const server = useServer(() => ({ auth: "sigv4", credentialsFile: path.join(dir, "credentials.yaml") }));
 
   it("a correct key passes, and its account is the credential's", async () => {
     const out = await clientFor(server, ADMIN).send(new CreateClusterCommand({ clusterName: "signed" }));

@@ -11,7 +11,7 @@ import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { isKnownRegion } from "../src/domain/regions";
 import { refusedWith } from "./assertions";
-import { startTestServer, type TestServer } from "./harness";
+import { startTestServer, type TestServer, useServer } from "./harness";
 
 const ACCOUNT_A = "111122223333";
 const ACCOUNT_B = "444455556666";
@@ -63,11 +63,7 @@ async function signedRaw(server: TestServer, options: { operation: string; body:
 }
 
 describe("X-Amz-Target must be signed", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ auth: "sigv4", credentialsFile: path.join(dir, "credentials.json") });
-  });
-  after(() => server.close());
+  const server = useServer(() => ({ auth: "sigv4", credentialsFile: path.join(dir, "credentials.json") }));
 
   it("X-Amz-Target need not be signed (regression): a request signed without its target, replayed as DeleteCluster, is refused", async () => {
     await clientFor(server, ADMIN_A).send(new CreateClusterCommand({ clusterName: "victim" }));
@@ -95,11 +91,7 @@ describe("credential scopes name real regions", () => {
 
   for (const mode of ["sigv4", "off"] as const) {
     describe(`with --auth ${mode}`, () => {
-      let server: TestServer;
-      before(async () => {
-        server = await startTestServer(mode === "off" ? {} : { auth: mode, credentialsFile: path.join(dir, "credentials.json") });
-      });
-      after(() => server.close());
+      const server = useServer(() => (mode === "off" ? {} : { auth: mode, credentialsFile: path.join(dir, "credentials.json") }));
 
       it("any credential-scope region is accepted (regression): CreateCluster scoped to Evil.Region or us-east-99 is refused as AWS refuses it, creating nothing", async () => {
         const evil = await signedRaw(server, { operation: "CreateCluster", body: JSON.stringify({ clusterName: "lost" }), region: "Evil.Region" });

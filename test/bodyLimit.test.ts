@@ -10,18 +10,14 @@ import { CreateClusterCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { BodyTooLarge, readBody } from "../src/httpBody";
 import { refusedWith } from "./assertions";
 import { boto3, withoutBoto3 } from "./externalClients";
-import { startTestServer, type TestServer } from "./harness";
+import { useServer } from "./harness";
 
 const ELEVEN_MIB = 11 * 1024 * 1024;
 /** Enough to be refused; the SDKs hash and sign it, so smaller keeps the test quick. */
 const THREE_MIB = 3 * 1024 * 1024;
 
 describe("413 for a body over the limit", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.close());
+  const server = useServer();
 
   it("Python's urllib reads the 413 and its JSON error after sending 11 MiB", { skip: withoutBoto3 && "python3 is not installed" }, async () => {
     const script = `

@@ -2,9 +2,9 @@
 // limit on receiving a request, so slow or idle clients cannot hold the server.
 import * as assert from "node:assert/strict";
 import * as net from "node:net";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
-import { startTestServer, type TestServer } from "./harness";
+import { useServer } from "./harness";
 
 /** A raw connection that sends headers promising a body, then a trickle of it. */
 function slowBody(port: number): { socket: net.Socket; received: Promise<string>; closed: Promise<number> } {
@@ -20,11 +20,7 @@ function slowBody(port: number): { socket: net.Socket; received: Promise<string>
 }
 
 describe("connection limits and timeouts", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ maxConnections: 4, requestTimeoutMs: 700 });
-  });
-  after(() => server.close());
+  const server = useServer({ maxConnections: 4, requestTimeoutMs: 700 });
 
   it("no connection limit (regression): past the cap a connection is answered 503 at once; slow bodies are cut off with 408", { timeout: 10_000 }, async () => {
     const slow = Array.from({ length: 4 }, () => slowBody(server.port));

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { startTestServer, type TestServer } from "./harness";
+import { startTestServer, type TestServer, useServer } from "./harness";
 
 const OPERATOR = { accessKeyId: "AKIAOPERATOR0000001", secretAccessKey: "operator-secret" };
 const TENANT = { accessKeyId: "AKIATENANT000000001", secretAccessKey: "tenant-secret" };
@@ -105,11 +105,7 @@ for (const mode of ["sigv4", "iam"] as const) {
 }
 
 describe("the virtual clock stays within the time ECS's timestamps can carry", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.close());
+  const server = useServer();
 
   it("a clock moved past year 9999 fails every task start and scheduler step (regression): such a move is refused and time stays; up to the last second it moves", async () => {
     const ecs = server.client();

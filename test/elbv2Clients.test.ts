@@ -5,9 +5,9 @@ import * as assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { elbv2Handlers } from "../src/api/elbv2";
-import { startTestServer, type TestServer } from "./harness";
+import { useServer } from "./harness";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..", "..");
@@ -16,11 +16,7 @@ const hasAws = spawnSync("aws", ["--version"], { stdio: "ignore" }).status === 0
 const env = { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "", AWS_ENDPOINT_URL: "" };
 
 describe("real clients parse every Elastic Load Balancing response", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.close());
+  const server = useServer();
 
   it("boto3: every served operation, and refusals with ELB's codes", { skip: hasBoto3 ? false : "boto3 is not installed" }, async () => {
     const { stdout } = await run("python3", [path.join(root, "test/elbv2-boto3.py"), server.url], { env, timeout: 60_000 });

@@ -1,4 +1,5 @@
 // Starting ecslite in-process for a test, and clients pointed at it, as a user's suite would.
+import { after, before } from "node:test";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { defaultConfig, type Config } from "../src/config";
@@ -84,4 +85,25 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
       if (status === "unsettled") throw new Error("settle: the scheduler did not settle (work kept itself due)");
     },
   };
+}
+
+/**
+ * A test server for the enclosing describe: started in a `before` hook registered now (so before
+ * the describe's own hooks run), closed in an `after`. The value returned stands for the server once
+ * started. Overrides that depend on what an earlier hook prepared (a temporary directory) are given
+ * as a function, called when the server starts.
+ */
+export function useServer(overrides: Partial<Config> | (() => Partial<Config>) = {}, options: StartOptions = {}): TestServer {
+  let started: TestServer | undefined;
+  before(async () => {
+    started = await startTestServer(typeof overrides === "function" ? overrides() : overrides, options);
+  });
+  after(() => started?.close());
+  return new Proxy({} as TestServer, {
+    get(_target, member) {
+      if (!started) throw new Error(`the test server is used before its before() hook started it (server.${String(member)})`);
+      const value: unknown = Reflect.get(started, member);
+      return typeof value === "function" ? value.bind(started) : value;
+    },
+  });
 }

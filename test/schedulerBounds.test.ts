@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { MAX_STARTS_PER_RECONCILE } from "../src/scheduler/reconcileTaskSet";
 import { MIN_PASS_GAP_MS } from "../src/scheduler/scheduler";
-import { startTestServer, type TestServer } from "./harness";
+import { startTestServer, type TestServer, useServer } from "./harness";
 
 async function externalTaskSet(ecs: ECSClient, cluster: string, service: string, desiredCount: number): Promise<string> {
   await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
@@ -48,11 +48,7 @@ async function countTasks(ecs: ECSClient, cluster: string, input: { serviceName?
 }
 
 describe("the scheduler works in bounded steps", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ maxTasksPerService: 1000 });
-  });
-  after(() => server.close());
+  const server = useServer({ maxTasksPerService: 1000 });
 
   it("unbounded counts take the server down (regression): a stored desired count of 2^32 converges in batches to the quota while requests are answered", async () => {
     const ecs = server.client({ accessKeyId: "111111111111" });
@@ -147,11 +143,7 @@ describe("settle says when work is still due after its passes", () => {
 });
 
 describe("a failing row is isolated", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ logLevel: "error" });
-  });
-  after(() => server.close());
+  const server = useServer({ logLevel: "error" });
 
   it("one failing row stops scheduling for every account (regression): a row that throws is backed off, and another account's task set converges", async () => {
     const victim = server.client({ accessKeyId: "222222222222" });
@@ -175,11 +167,7 @@ describe("a failing row is isolated", () => {
 });
 
 describe("a failing task row is isolated from the task rows sharing its transaction", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ logLevel: "error" });
-  });
-  after(() => server.close());
+  const server = useServer({ logLevel: "error" });
 
   it("one failing row stops scheduling for every account (regression): a broken task row among 300 stopped tasks due to be forgotten is backed off alone; the others are forgotten", async () => {
     const ecs = server.client();

@@ -18,7 +18,7 @@ import {
   UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
 import { refusedWith } from "./assertions";
-import { startTestServer, type TestServer } from "./harness";
+import { startTestServer, type TestServer, useServer } from "./harness";
 import { createExternalService, describeService, describeTaskSet, fargateTaskSet, NETWORK, REGISTRY, type Revisions, setupCluster, TARGET_GROUP, HEALTHY_AFTER_SECONDS } from "./taskSetFixtures";
 
 const ACCOUNT = "000000000000";
@@ -420,11 +420,7 @@ describe("service events for a task-set service", () => {
 });
 
 describe("services are isolated per account and region", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.close());
+  const server = useServer();
 
   it("the same names in another account or region are another service; ARNs do not reach across", async () => {
     const owner = server.client({ accessKeyId: "111111111111" });

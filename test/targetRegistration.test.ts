@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import {
   CreateClusterCommand,
   CreateTaskSetCommand,
@@ -26,7 +26,7 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { startChildServer } from "./childServer";
-import { startTestServer, type TestServer } from "./harness";
+import { useServer } from "./harness";
 import { createExternalService } from "./taskSetFixtures";
 
 const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-1"] } };
@@ -115,11 +115,7 @@ describe("target registration survives SIGKILL", () => {
 });
 
 describe("target registration under 30 concurrent clients scaling one task set", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ clock: "real", stepMs: 0, schedulerIntervalMs: 10 });
-  });
-  after(() => server.close());
+  const server = useServer({ clock: "real", stepMs: 0, schedulerIntervalMs: 10 });
 
   it("each round leaves one target per running task", async () => {
     const clients = Array.from({ length: 30 }, () => server.client());

@@ -23,7 +23,7 @@ import {
   UpdateTaskSetCommand,
 } from "@aws-sdk/client-ecs";
 import { refusedWith } from "./assertions";
-import { startTestServer, type TestServer } from "./harness";
+import { startTestServer, type TestServer, useServer } from "./harness";
 import { createExternalService, describeService, describeTaskSet, fargateTaskSet, NETWORK, REGISTRY, type Revisions, setupCluster, TARGET_GROUP, HEALTHY_AFTER_SECONDS } from "./taskSetFixtures";
 
 const arnOf = (path: string, region = "us-east-1", account = "000000000000") => `arn:aws:ecs:${region}:${account}:${path}`;
@@ -521,11 +521,7 @@ async function tasksStillRunning(client: ECSClient, id: string): Promise<number>
 }
 
 describe("task sets are isolated per account and region", () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.close());
+  const server = useServer();
 
   it("another account or region sees none of them, by name or by ARN, and has its own", async () => {
     const owner = server.client({ accessKeyId: "111111111111" });
@@ -557,15 +553,13 @@ describe("task sets are isolated per account and region", () => {
 });
 
 describe("ServerException is for faults only", () => {
-  let server: TestServer;
+  const server = useServer();
   before(async () => {
-    server = await startTestServer();
     const client = server.client();
     await client.send(new CreateClusterCommand({ clusterName: "c" }));
     await client.send(new RegisterTaskDefinitionCommand({ family: "web", containerDefinitions: [{ name: "app", image: "x", memory: 64 }] }));
     await createExternalService(client, "c", "ext", 1);
   });
-  after(() => server.close());
 
   it("odd but well-typed input is a 400, never a 500", async () => {
     const bodies: [string, unknown][] = [
